@@ -1,0 +1,26 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tracker.selectors import service_health
+
+
+class HealthView(APIView):
+    """Whether the service is up and which database it reads."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Health",
+            {
+                "database": serializers.CharField(),
+                "areas": serializers.IntegerField(),
+                "reports": serializers.IntegerField(),
+            },
+        )
+    )
+    def get(self, request):
+        return Response(service_health())

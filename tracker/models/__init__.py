@@ -1,0 +1,17 @@
+from tracker.models.agencies import Agency, Role, User
+from tracker.models.areas import Area, AreaAlias
+from tracker.models.figures import METRICS, DailyFigure
+from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
+
+__all__ = [
+    "COUNT_FIELDS",
+    "METRICS",
+    "Agency",
+    "Area",
+    "AreaAlias",
+    "DailyFigure",
+    "Report",
+    "ReportStatus",
+    "Role",
+    "User",
+]

@@ -1,0 +1,57 @@
+from django.db import models
+from django.db.models import F, Q
+
+from tracker.models.areas import Area
+
+# Each metric is reconciled on its own (DESIGN.md, "How reports become daily figures").
+METRICS = ("displaced", "returned", "killed", "injured", "killed_children", "injured_children")
+
+
+class DailyFigure(models.Model):
+    """Reconciled counts for one area and one calendar day, computed from verified reports.
+
+    For each metric: `<metric>` is the best estimate (the largest agency total), `<metric>_low` the
+    smallest, `<metric>_high` the sum over agencies, `<metric>_cumulative` the running total.
+    Columns are 64-bit: sums over agencies and hundreds of areas overflow 32 bits.
+    """
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="daily_figures")
+    date = models.DateField()
+    report_count = models.PositiveIntegerField(default=0)
+    agency_count = models.PositiveIntegerField(default=0)
+    pending_reports = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["area__pcode", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "date"], name="figure_unique_per_area_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id and self.area.pcode} {self.date}"
+
+
+def _add_metric_columns() -> None:
+    constraints = DailyFigure._meta.constraints
+    for metric in METRICS:
+        for suffix in ("", "_low", "_high", "_cumulative"):
+            field = models.BigIntegerField(null=True, blank=True)
+            DailyFigure.add_to_class(metric + suffix, field)
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(**{f"{metric}__isnull": True})
+                | Q(
+                    **{
+                        f"{metric}_low__lte": F(metric),
+                        f"{metric}__lte": F(f"{metric}_high"),
+                        f"{metric}_low__gte": 0,
+                        f"{metric}_high__isnull": False,
+                    }
+                ),
+                name=f"figure_{metric}_low_value_high",
+            )
+        )
+
+
+_add_metric_columns()

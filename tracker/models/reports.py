@@ -1,0 +1,141 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from tracker.models.agencies import Agency
+from tracker.models.areas import Area
+
+COUNT_FIELDS = ("displaced", "returned", "killed", "injured")
+CHILD_FIELDS = {"killed_children": "killed", "injured_children": "injured"}
+MAX_PERIOD_DAYS = 366
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+def _count_field(help_text: str) -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(null=True, blank=True, help_text=help_text)
+
+
+class Report(models.Model):
+    """One agency's statement about one area over one period. Null is "not reported", 0 is zero."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="reports")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submitted_reports"
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="reports")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    displaced = _count_field("People newly displaced from the area.")
+    returned = _count_field("People who returned to the area.")
+    killed = _count_field("Civilians killed.")
+    injured = _count_field("Civilians injured.")
+    killed_children = _count_field("Children among the civilians killed.")
+    injured_children = _count_field("Children among the civilians injured.")
+    cumulative = models.BooleanField(
+        default=False, help_text="Counts are running totals since period start, as of period end."
+    )
+    destination = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="arrivals"
+    )
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="The agency's own id for this report."
+    )
+    source_url = models.URLField(max_length=1000, blank=True)
+    source_name = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(max_length=10_000, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    status_reason = models.TextField(
+        max_length=2_000, blank=True, help_text="Why the report was rejected or withdrawn."
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verified_reports",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-period_end", "id"]
+        indexes = [
+            models.Index(fields=["area", "period_start", "period_end"]),
+            models.Index(fields=["agency", "status"]),
+            models.Index(fields=["updated_at", "id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="report_end_not_before_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(displaced__isnull=False)
+                | Q(returned__isnull=False)
+                | Q(killed__isnull=False)
+                | Q(injured__isnull=False),
+                name="report_has_a_count",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{child}__isnull": True})
+                    | Q(**{f"{total}__isnull": True})
+                    | Q(**{f"{child}__lte": F(total)}),
+                    name=f"report_{child}_within_{total}",
+                )
+                for child, total in CHILD_FIELDS.items()
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__gte": 0}) | Q(**{f"{field}__isnull": True}),
+                    name=f"report_{field}_not_negative",
+                )
+                for field in (*COUNT_FIELDS, *CHILD_FIELDS)
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values), name="report_status_known"
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "external_id"],
+                condition=~Q(external_id=""),
+                name="report_external_id_unique_per_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.agency_id and self.agency} {self.area_id and self.area.pcode}"
+
+    def counts(self) -> dict[str, int | None]:
+        return {field: getattr(self, field) for field in (*COUNT_FIELDS, *CHILD_FIELDS)}
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.period_start and self.period_end:
+            if self.period_end < self.period_start:
+                errors["period_end"] = "The period cannot end before it starts."
+            elif (self.period_end - self.period_start) >= timedelta(days=MAX_PERIOD_DAYS):
+                errors["period_end"] = f"A period covers at most {MAX_PERIOD_DAYS} days."
+            elif self.period_end > timezone.localdate():
+                errors["period_end"] = "The period cannot end in the future."
+        if all(getattr(self, field) is None for field in COUNT_FIELDS):
+            errors["__all__"] = "Give at least one of " + ", ".join(COUNT_FIELDS) + "."
+        for child, total in CHILD_FIELDS.items():
+            child_count, total_count = getattr(self, child), getattr(self, total)
+            if child_count is not None and total_count is not None and child_count > total_count:
+                errors[child] = f"Cannot be more than {total} ({total_count})."
+        if errors:
+            raise ValidationError(errors)

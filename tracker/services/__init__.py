@@ -1,0 +1,27 @@
+"""Writes. Every change to the domain goes through one of these functions."""
+
+from tracker.services.agencies import agency_ensure, user_issue_token
+from tracker.services.areas import AreaImportError, area_import, area_move, read_area_files
+from tracker.services.reports import (
+    report_create,
+    report_reject,
+    report_submit,
+    report_update,
+    report_verify,
+    report_withdraw,
+)
+
+__all__ = [
+    "AreaImportError",
+    "agency_ensure",
+    "area_import",
+    "area_move",
+    "read_area_files",
+    "report_create",
+    "report_reject",
+    "report_submit",
+    "report_update",
+    "report_verify",
+    "report_withdraw",
+    "user_issue_token",
+]
