@@ -1,7 +1,13 @@
 """Writes. Every change to the domain goes through one of these functions."""
 
 from tracker.services.agencies import agency_ensure, user_issue_token
-from tracker.services.areas import AreaImportError, area_import, area_move, read_area_files
+from tracker.services.areas import (
+    AreaImportError,
+    area_import,
+    area_move,
+    area_save,
+    read_area_files,
+)
 from tracker.services.reports import (
     report_create,
     report_reject,
@@ -16,6 +22,7 @@ __all__ = [
     "agency_ensure",
     "area_import",
     "area_move",
+    "area_save",
     "read_area_files",
     "report_create",
     "report_reject",

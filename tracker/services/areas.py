@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from tracker.models import Area, AreaAlias
+from tracker.models import Area, AreaAlias, User
 
 AREA_COLUMNS = (
     "level",
@@ -193,13 +193,13 @@ def area_import(*, areas: list[AreaRow], aliases: list[AliasRow]) -> dict[str, i
         area = by_pcode.get(row.pcode)
         if area is None:
             area = Area(pcode=row.pcode, **values)
-            _save_with_path(area)
+            area_save(area=area)
             by_pcode[row.pcode] = area
             counts["created"] += 1
         elif any(getattr(area, field) != value for field, value in values.items()):
             for field, value in values.items():
                 setattr(area, field, value)
-            _save_with_path(area)
+            area_save(area=area)
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
@@ -218,19 +218,23 @@ def area_import(*, areas: list[AreaRow], aliases: list[AliasRow]) -> dict[str, i
 
 
 @transaction.atomic
-def area_move(*, area: Area, parent: Area | None) -> Area:
+def area_move(*, area: Area, parent: Area | None, user: User | None = None) -> Area:
     """Put `area` under `parent`, rewriting the stored ancestry of the area and all below it."""
     area.parent = parent
-    _save_with_path(area)
-    return area
+    return area_save(area=area, user=user)
 
 
-def _save_with_path(area: Area) -> None:
+@transaction.atomic
+def area_save(*, area: Area, user: User | None = None) -> Area:
+    """Save an area, rewriting the stored ancestry of everything below it if it moved."""
     old_path = area.path
     area.path = area.path_under(area.parent)
     area.full_clean()
+    area._history_user = user
     area.save()
     if old_path and old_path != area.path:
         for below in Area.objects.filter(path__startswith=old_path).exclude(pk=area.pk):
             below.path = area.path + below.path[len(old_path) :]
+            below._history_user = user
             below.save(update_fields=["path"])
+    return area

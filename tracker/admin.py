@@ -1,0 +1,251 @@
+"""The staff's admin: areas, agencies and their users, reports to verify, daily figures to read."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from tracker import services
+from tracker.errors import NotAllowed, StateError
+from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, User
+
+
+def arabic(text: str) -> str:
+    """Arabic text isolated from the surrounding left-to-right page, so it reads correctly."""
+    return format_html('<bdi dir="rtl" lang="ar">{}</bdi>', text) if text else "-"
+
+
+class NeverDeleted:
+    """Reports, areas and agencies are never hard-deleted; withdrawals keep history."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class AreaAliasInline(admin.TabularInline):
+    model = AreaAlias
+    extra = 1
+
+
+@admin.register(Area)
+class AreaAdmin(NeverDeleted, SimpleHistoryAdmin):
+    list_display = ("pcode", "name_en", "name_ar_display", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("pcode", "name_en", "name_ar", "aliases__alias")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+    readonly_fields = ("path",)
+    inlines = (AreaAliasInline,)
+
+    @admin.display(description="Arabic name", ordering="name_ar")
+    def name_ar_display(self, area: Area):
+        return arabic(area.name_ar)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+    def save_model(self, request, obj, form, change):
+        services.area_save(area=obj, user=request.user)
+
+
+class MemberInline(admin.TabularInline):
+    model = User
+    fields = ("username", "role", "is_active", "last_login")
+    readonly_fields = ("username", "last_login")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "member"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agency)
+class AgencyAdmin(NeverDeleted, SimpleHistoryAdmin):
+    list_display = ("code", "name", "member_count", "report_count")
+    search_fields = ("code", "name")
+    inlines = (MemberInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                members_n=Count("members", distinct=True), reports_n=Count("reports", distinct=True)
+            )
+        )
+
+    @admin.display(description="users", ordering="members_n")
+    def member_count(self, agency):
+        return agency.members_n
+
+    @admin.display(description="reports", ordering="reports_n")
+    def report_count(self, agency):
+        return agency.reports_n
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "agency", "role", "is_staff", "is_active")
+    list_filter = ("agency", "role", "is_staff", "is_active")
+    list_select_related = ("agency",)
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Agency", {"fields": ("agency", "role")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("Agency", {"fields": ("agency", "role")}),
+    )
+
+
+class GovernorateFilter(admin.SimpleListFilter):
+    title = "governorate"
+    parameter_name = "governorate"
+
+    def lookups(self, request, model_admin):
+        return [(a.pcode, f"{a.name_en} ({a.pcode})") for a in Area.objects.filter(level=1)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            governorate = Area.objects.filter(pcode=self.value(), level=1).first()
+            if governorate is None:
+                return queryset.none()
+            return queryset.filter(area__path__startswith=governorate.path)
+        return queryset
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+@admin.register(Report)
+class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
+    list_display = (
+        "id",
+        "agency",
+        "area_display",
+        "period_start",
+        "period_end",
+        "displaced",
+        "returned",
+        "killed",
+        "injured",
+        "cumulative",
+        "status",
+        "updated_at",
+    )
+    list_filter = (
+        "status",
+        "agency",
+        GovernorateFilter,
+        ("period_end", admin.DateFieldListFilter),
+        "cumulative",
+    )
+    search_fields = (
+        "=id",
+        "external_id",
+        "area__pcode",
+        "area__name_en",
+        "area__name_ar",
+        "source_name",
+        "notes",
+    )
+    list_select_related = ("agency", "area")
+    date_hierarchy = "period_start"
+    actions = ("verify_reports", "reject_reports")
+    history_list_display = ("status", "status_reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Report._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # reports come from agencies, through the API
+
+    @admin.display(description="area", ordering="area__pcode")
+    def area_display(self, report: Report):
+        return format_html("{} {}", report.area.pcode, arabic(report.area.name_ar))
+
+    def _apply(self, request, queryset, action, done: str, **kwargs):
+        changed, problems = 0, []
+        for report in queryset:
+            try:
+                action(report=report, user=request.user, **kwargs)
+                changed += 1
+            except (StateError, ValidationError) as error:
+                problems.append(
+                    f"#{report.pk}: {'; '.join(getattr(error, 'messages', [str(error)]))}"
+                )
+            except NotAllowed as error:
+                raise PermissionDenied(str(error)) from error
+        if changed:
+            self.message_user(request, f"{changed} report(s) {done}.", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)
+
+    @admin.action(description="Verify selected reports")
+    def verify_reports(self, request, queryset):
+        self._apply(request, queryset, services.report_verify, "verified")
+
+    @admin.action(description="Reject selected reports (asks for a reason)")
+    def reject_reports(self, request, queryset):
+        form = RejectForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            self._apply(
+                request,
+                queryset,
+                services.report_reject,
+                "rejected",
+                reason=form.cleaned_data["reason"],
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject reports",
+            "form": form,
+            "reports": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tracker/report/reject.html", context)
+
+
+@admin.register(DailyFigure)
+class DailyFigureAdmin(admin.ModelAdmin):
+    list_display = (
+        "area",
+        "date",
+        "displaced",
+        "displaced_cumulative",
+        "returned",
+        "killed",
+        "killed_cumulative",
+        "injured",
+        "agency_count",
+        "pending_reports",
+        "computed_at",
+    )
+    list_filter = ("area__level", ("date", admin.DateFieldListFilter))
+    search_fields = ("area__pcode", "area__name_en", "area__name_ar")
+    list_select_related = ("area",)
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
