@@ -24,3 +24,27 @@ class HealthView(APIView):
     )
     def get(self, request):
         return Response(service_health())
+
+
+class MeView(APIView):
+    """Who the token belongs to: check a token before a sync script relies on it."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "agency": serializers.CharField(allow_null=True),
+                "role": serializers.CharField(),
+            },
+        )
+    )
+    def get(self, request):
+        user = request.user
+        return Response(
+            {
+                "username": user.username,
+                "agency": user.agency.code if user.agency_id else None,
+                "role": user.role,
+            }
+        )

@@ -1,0 +1,16 @@
+"""Test settings: the real settings, with a test key and tasks in-process unless a test says so."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+
+from tracker.settings import *  # noqa: E402, F403
+from tracker.settings import BASE_DIR, DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so a worker started by a test reads the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-tracker.sqlite3")}
+
+# Ordinary tests run tasks in-process; tests that need a real worker switch this off themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
