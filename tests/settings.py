@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 
-from tracker.settings import *  # noqa: E402, F403
-from tracker.settings import BASE_DIR, DATABASES  # noqa: E402
+from tracker.settings import *  # noqa: F403
+from tracker.settings import BASE_DIR, DATABASES
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a worker started by a test reads the same test database.

@@ -133,3 +133,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverting would bypass the services
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True  # reasons can be long
+# Static files (admin, API docs) are served by the service itself: no CDN, no separate server.
+WHITENOISE_USE_FINDERS = True

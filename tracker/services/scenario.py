@@ -1,4 +1,4 @@
-"""Loading a scenario file: agencies, their users and their reports, as agencies would submit them."""
+"""Loading a scenario file: agencies, their users and their reports, as agencies send them."""
 
 import json
 from datetime import date

@@ -1,0 +1,144 @@
+"""The staff's admin pages: finding areas, verifying and rejecting reports, reading history."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import AreaFactory, ReportFactory, StaffFactory
+from tracker.models import AreaAlias, Report, ReportStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def changelist(model: str) -> str:
+    return reverse(f"admin:tracker_{model}_changelist")
+
+
+@pytest.mark.parametrize("model", ["area", "agency", "user", "report", "dailyfigure"])
+def test_every_list_opens(staff_client, model):
+    ReportFactory()
+    assert staff_client.get(changelist(model)).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["ZZKB", "Ain Al Zed", "عين الزد", "Kobazed"])
+def test_area_search_by_pcode_either_name_or_alias(staff_client, query):
+    area = AreaFactory(pcode="ZZKB01", name_en="Ain Al Zed", name_ar="عين الزد")
+    AreaAlias.objects.create(area=area, alias="Kobazed", language="en")
+    AreaAlias.objects.create(area=area, alias="Kobazed town", language="en")
+    AreaFactory(name_en="Elsewhere")
+    page = staff_client.get(changelist("area"), {"q": query}).content.decode()
+    assert "ZZKB01" in page
+    assert "Elsewhere" not in page
+    assert "1 result" in page
+
+
+def test_arabic_names_are_shown_right_to_left(staff_client):
+    AreaFactory(name_ar="حلب")
+    page = staff_client.get(changelist("area")).content.decode()
+    assert '<bdi dir="rtl" lang="ar">حلب</bdi>' in page
+
+
+def test_reports_filter_by_governorate_through_stored_ancestry(staff_client):
+    country = AreaFactory()
+    governorate = AreaFactory(parent=country)
+    district = AreaFactory(parent=governorate)
+    inside = ReportFactory(area=district, external_id="inside")
+    ReportFactory(area=AreaFactory(parent=country), external_id="outside")
+    response = staff_client.get(changelist("report"), {"governorate": governorate.pcode})
+    assert [r.pk for r in response.context["cl"].queryset] == [inside.pk]
+
+
+def test_bulk_verify_records_who_verified(staff_client):
+    reports = ReportFactory.create_batch(3)
+    response = staff_client.post(
+        changelist("report"),
+        {"action": "verify_reports", "_selected_action": [r.pk for r in reports]},
+        follow=True,
+    )
+    assert "3 report(s) verified" in response.content.decode()
+    assert set(Report.objects.values_list("status", flat=True)) == {ReportStatus.VERIFIED}
+    assert Report.objects.filter(verified_by=response.wsgi_request.user).count() == 3
+
+
+def test_bulk_reject_asks_for_a_reason_then_rejects(staff_client):
+    report = ReportFactory()
+    form = staff_client.post(
+        changelist("report"), {"action": "reject_reports", "_selected_action": [report.pk]}
+    )
+    assert form.status_code == 200 and "reason" in form.content.decode()
+    report.refresh_from_db()
+    assert report.status == ReportStatus.PENDING
+
+    staff_client.post(
+        changelist("report"),
+        {"action": "reject_reports", "_selected_action": [report.pk], "reason": "Duplicate"},
+    )
+    report.refresh_from_db()
+    assert (report.status, report.status_reason) == (ReportStatus.REJECTED, "Duplicate")
+
+
+def test_a_withdrawn_report_is_not_verified_and_staff_are_told_why(staff_client):
+    report = ReportFactory(status=ReportStatus.WITHDRAWN)
+    response = staff_client.post(
+        changelist("report"),
+        {"action": "verify_reports", "_selected_action": [report.pk]},
+        follow=True,
+    )
+    assert f"#{report.pk}: Report {report.pk} is withdrawn" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == ReportStatus.WITHDRAWN
+
+
+def test_report_history_page_shows_each_change(staff_client):
+    report = ReportFactory()
+    staff_client.post(
+        changelist("report"), {"action": "verify_reports", "_selected_action": [report.pk]}
+    )
+    page = staff_client.get(reverse("admin:tracker_report_history", args=[report.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "verified" in text and "pending" in text
+
+
+def test_nothing_is_deleted_from_the_admin(staff_client):
+    report = ReportFactory()
+    assert (
+        staff_client.get(reverse("admin:tracker_report_delete", args=[report.pk])).status_code
+        == 403
+    )
+    assert (
+        staff_client.get(reverse("admin:tracker_area_delete", args=[report.area.pk])).status_code
+        == 403
+    )
+    actions = staff_client.get(changelist("report")).context["action_form"].fields["action"].choices
+    assert "delete_selected" not in dict(actions)
+
+
+def test_daily_figures_are_read_only(staff_client):
+    assert staff_client.get(reverse("admin:tracker_dailyfigure_add")).status_code == 403
+
+
+def test_moving_an_area_in_the_admin_moves_what_is_below(staff_client):
+    country = AreaFactory()
+    old, new = AreaFactory(parent=country), AreaFactory(parent=country)
+    district = AreaFactory(parent=old)
+    below = AreaFactory(parent=district)
+    url = reverse("admin:tracker_area_change", args=[district.pk])
+    form = {
+        "pcode": district.pcode,
+        "level": 2,
+        "parent": new.pk,
+        "name_en": district.name_en,
+        "name_ar": "",
+        "aliases-TOTAL_FORMS": 0,
+        "aliases-INITIAL_FORMS": 0,
+    }
+    response = staff_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    below.refresh_from_db()
+    assert below.path == f"{country.pcode}/{new.pcode}/{district.pcode}/{below.pcode}/"
