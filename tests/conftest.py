@@ -1,6 +1,14 @@
 import os
+import subprocess
+import sys
+from urllib.parse import quote
 
 import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from tasks import celery_app
 
 ON_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -9,7 +17,63 @@ def require(service: str, available: bool) -> None:
     """Skip a test whose service is missing on a developer's machine; on CI, fail it."""
     if available:
         return
-    message = f"{service} is not available (set the variable that points at it)"
+    message = f"{service} is not available"
     if ON_CI:
-        pytest.fail(f"CI=true: {message}")
+        pytest.fail(f"CI=true and {message}")
     pytest.skip(message)
+
+
+def redis_is_up(url: str | None) -> bool:
+    if not url:
+        return False
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def database_url(db: dict) -> str:
+    """A DATABASE_URL that points another process at the database this test uses."""
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real `celery -A tasks worker` on Redis, reading the test database. Yields the process."""
+    redis_url = os.environ.get("REDIS_URL")
+    require("Redis (set REDIS_URL)", redis_is_up(redis_url))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tracker.settings",
+        "SECRET_KEY": "tests-only-secret-key",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "REDIS_URL": redis_url,
+    }
+    log = (tmp_path / "worker.log").open("w")
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "tasks",
+        "worker",
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+    ]
+    worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=log)
+    celery_app.conf.task_always_eager = False
+    try:
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager = True
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
