@@ -112,35 +112,25 @@ def test_cumulative_series_keeps_one_start_date(reporter):
 
 def test_correction_through_external_id_updates_and_returns_to_pending(reporter, verifier):
     area = AreaFactory()
-    report, outcome = services.report_submit(
-        agency=reporter.agency,
-        submitted_by=reporter,
-        external_id="X-1",
-        area=area,
-        period_start=DAY,
-        killed=4,
-    )
+
+    def send(killed):
+        return services.report_submit(
+            agency=reporter.agency,
+            submitted_by=reporter,
+            external_id="X-1",
+            area=area,
+            period_start=DAY,
+            killed=killed,
+        )
+
+    report, outcome = send(4)
     assert outcome == "created"
     services.report_verify(report=report, user=verifier)
 
-    again, outcome = services.report_submit(
-        agency=reporter.agency,
-        submitted_by=reporter,
-        external_id="X-1",
-        area=area,
-        period_start=DAY,
-        killed=4,
-    )
+    again, outcome = send(4)
     assert (again.pk, outcome, again.status) == (report.pk, "unchanged", ReportStatus.VERIFIED)
 
-    corrected, outcome = services.report_submit(
-        agency=reporter.agency,
-        submitted_by=reporter,
-        external_id="X-1",
-        area=area,
-        period_start=DAY,
-        killed=6,
-    )
+    corrected, outcome = send(6)
     assert (corrected.pk, outcome, corrected.status) == (report.pk, "updated", ReportStatus.PENDING)
     assert Report.objects.filter(external_id="X-1").count() == 1
     killed_over_time = [h.killed for h in corrected.history.order_by("history_id")]
