@@ -1,10 +1,19 @@
 from django.urls import path
+from rest_framework.routers import DefaultRouter
 
-from api.views import HealthView, MeView
+from api.views.areas import AreaViewSet
+from api.views.misc import HealthView, MeView
+from api.views.reports import ReportViewSet
 
 app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("areas", AreaViewSet, basename="area")
+router.register("reports", ReportViewSet, basename="report")
 
 urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("me/", MeView.as_view(), name="me"),
+    *router.urls,
 ]

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from tracker.models import Area, Report
+from tracker.models import Area, Report, ReportStatus, Role, User
 
 
 def areas_with_parents() -> QuerySet[Area]:
@@ -18,6 +18,26 @@ def area_descendants(area: Area, *, include_self: bool = True) -> QuerySet[Area]
 
 def reports_in_area(area: Area) -> QuerySet[Report]:
     return Report.objects.filter(area__path__startswith=area.path)
+
+
+def reports_visible_to(user: User) -> QuerySet[Report]:
+    """The reports `user` may read: every verified report, and all of its own agency's.
+
+    Verifiers read everything. A report another agency once saw verified stays visible to it
+    when it is withdrawn or rejected, so that clients syncing with `updated_since` learn of it.
+    """
+    reports = Report.objects.select_related("agency", "area", "destination", "submitted_by")
+    if user.role == Role.VERIFIER:
+        return reports
+    public = Q(status=ReportStatus.VERIFIED) | Q(
+        status__in=(ReportStatus.WITHDRAWN, ReportStatus.REJECTED), verified_at__isnull=False
+    )
+    return reports.filter(public | Q(agency_id=user.agency_id))
+
+
+def sees_private_fields(user: User, report: Report) -> bool:
+    """Who submitted a report, its notes and reasons are for its agency and the verifiers."""
+    return user.role == Role.VERIFIER or user.agency_id == report.agency_id
 
 
 def area_search(text: str) -> QuerySet[Area]:

@@ -1,5 +1,6 @@
 """Settings for the displacement tracker. Every environment variable is read here, once."""
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,7 +18,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'tracker.sqlite3'}")
 REDIS_URL = env_str("REDIS_URL", None)
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Damascus")
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 10 * 1024 * 1024)
+MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 64 * 1024 * 1024)
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -25,6 +27,11 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set SECRET_KEY, or DEBUG=true for local development."
         )
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT={API_RATE_LIMIT!r} is not a rate like 1200/min (per s, min, hour or day)."
+    )
 
 try:
     ZoneInfo(TIME_ZONE)
@@ -55,10 +62,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "tracker",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "api.limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +109,18 @@ LANGUAGE_CODE = "en"
 USE_I18N = True
 USE_TZ = True  # timestamps are stored in UTC; dates of reports are in TIME_ZONE's calendar
 
+# Request bodies: the API refuses larger ones with 413 before reading them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Shared by every process when Redis is there (rate limits must be counted across workers).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
@@ -112,6 +133,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_LIMIT},
+    "EXCEPTION_HANDLER": "api.exceptions.handle",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "api.parsers.CSVParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 SPECTACULAR_SETTINGS = {

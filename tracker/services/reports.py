@@ -63,10 +63,20 @@ def _check_cumulative_series(report: Report) -> None:
         )
 
 
+def _check_external_id(report: Report) -> None:
+    if report.external_id:
+        taken = Report.objects.filter(agency=report.agency_id, external_id=report.external_id)
+        other = taken.exclude(pk=report.pk).values_list("pk", flat=True).first()
+        if other is not None:
+            raise ValidationError({"external_id": f"Already used by your report {other}."})
+
+
 def _validate(report: Report) -> None:
     if report.period_end is None:
         report.period_end = report.period_start
-    report.full_clean()
+    # clean() says the same as the database's constraints, naming the fields.
+    report.full_clean(validate_constraints=False)
+    _check_external_id(report)
     _check_cumulative_series(report)
 
 
@@ -129,7 +139,6 @@ def report_submit(
         setattr(existing, name, value)
     existing.status = ReportStatus.PENDING
     existing.status_reason = ""
-    existing.verified_by, existing.verified_at = None, None
     _validate(existing)
     return _save(existing, user=submitted_by, reason="corrected"), "updated"
 

@@ -1,0 +1,48 @@
+"""One place that turns domain errors into clear 4xx responses."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http.request import RawPostDataException
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler
+
+from tracker.errors import NotAllowed, StateError
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The report changed since you read it: GET it again, then retry."
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+
+
+def validation_detail(error: DjangoValidationError) -> dict | list:
+    if not hasattr(error, "error_dict"):
+        return {"non_field_errors": error.messages}
+    return {
+        ("non_field_errors" if field == "__all__" else field): messages
+        for field, messages in error.message_dict.items()
+    }
+
+
+def handle(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, StateError):
+        exc = Conflict(str(exc))
+    elif isinstance(exc, NotAllowed):
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, RawPostDataException):
+        exc = exceptions.ParseError("The body could not be read.")
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response

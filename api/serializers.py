@@ -1,0 +1,137 @@
+from rest_framework import serializers
+
+from tracker.models import Area, Report
+from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
+from tracker.selectors import sees_private_fields
+
+MAX_COUNT = 2_147_483_647  # what a report's count column holds
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+
+    class Meta:
+        model = Area
+        fields = ("pcode", "name_en", "name_ar", "level", "parent")
+
+
+class AreaCandidateSerializer(AreaSerializer):
+    parents = serializers.SerializerMethodField()
+    matched = serializers.CharField(help_text="The name or alias that matched.")
+    score = serializers.FloatField(help_text="100 for an exact match (after folding).")
+
+    class Meta(AreaSerializer.Meta):
+        fields = (*AreaSerializer.Meta.fields, "parents", "matched", "score")
+
+    def get_parents(self, area) -> list[dict]:
+        return [AreaSerializer(parent).data for parent in self.context["parents"][area.pk]]
+
+
+class AreaField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="pcode", queryset=Area.objects.all(), **kwargs)
+        self.error_messages["does_not_exist"] = "Unknown area p-code {value}."
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, naming them, instead of ignoring them."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Expected an object of report fields."]}
+            )
+        unknown = sorted(str(key) for key in set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key[:100]: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)
+
+
+def _count(help_text: str):
+    return serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, required=False, allow_null=True, help_text=help_text
+    )
+
+
+class ReportInputSerializer(StrictSerializer):
+    """What an agency submits. The agency is the caller's; status and verification are not input."""
+
+    area = AreaField(help_text="P-code of the area, e.g. SY0700.")
+    period_start = serializers.DateField(help_text="First day, in the local calendar.")
+    period_end = serializers.DateField(required=False, help_text="Last day; default: period_start.")
+    displaced = _count("People newly displaced from the area.")
+    returned = _count("People who returned to the area.")
+    killed = _count("Civilians killed.")
+    injured = _count("Civilians injured.")
+    killed_children = _count("Children among the civilians killed.")
+    injured_children = _count("Children among the civilians injured.")
+    cumulative = serializers.BooleanField(required=False, default=False)
+    destination = AreaField(required=False, allow_null=True)
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    source_url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
+    source_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+
+
+# Fields another agency does not see on a report it can read.
+PRIVATE_FIELDS = ("submitted_by", "notes", "status_reason")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    destination = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = (
+            "id",
+            "agency",
+            "area",
+            "period_start",
+            "period_end",
+            *COUNT_FIELDS,
+            *CHILD_FIELDS,
+            "cumulative",
+            "destination",
+            "external_id",
+            "source_url",
+            "source_name",
+            "notes",
+            "status",
+            "status_reason",
+            "submitted_by",
+            "verified_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def to_representation(self, report):
+        data = super().to_representation(report)
+        if not sees_private_fields(self.context["request"].user, report):
+            for field in PRIVATE_FIELDS:
+                data.pop(field, None)
+        return data
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=False)
+
+
+class OptionalReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class BulkSummarySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    atomic = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    errors = serializers.ListField(
+        child=serializers.DictField(),
+        help_text='Per-row errors: {"row": 3, "errors": {"killed": ["..."]}}; rows count from 1.',
+    )

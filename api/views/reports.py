@@ -1,0 +1,161 @@
+import hashlib
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.exceptions import PreconditionFailed
+from api.filters import ReportFilter
+from api.idempotency import IdempotentMixin
+from api.permissions import ReportPermission
+from api.serializers import (
+    OptionalReasonSerializer,
+    ReasonSerializer,
+    ReportInputSerializer,
+    ReportSerializer,
+)
+from tracker import services
+from tracker.models import Report
+from tracker.selectors import reports_visible_to
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Makes the POST safe to retry: the same key and body replay the first answer.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag from GET; a stale one answers 412.",
+)
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {field: [messages]}"),
+    404: OpenApiResponse(description="No such report, or not yours to see"),
+    409: OpenApiResponse(description="The report is not in a state that allows this"),
+}
+
+
+def etag(report: Report) -> str:
+    version = f"{report.pk}:{report.updated_at.isoformat()}".encode()
+    return '"' + hashlib.sha256(version).hexdigest()[:32] + '"'
+
+
+def check_if_match(request, report: Report) -> None:
+    wanted = request.headers.get("If-Match")
+    if wanted is None or wanted.strip() == "*":
+        return
+    if etag(report) not in [tag.strip().removeprefix("W/") for tag in wanted.split(",")]:
+        raise PreconditionFailed()
+
+
+class ReportViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Reports: one agency's counts for one area over one period."""
+
+    serializer_class = ReportSerializer
+    permission_classes = [ReportPermission]
+    filterset_class = ReportFilter
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return reports_visible_to(self.request.user)
+
+    def _answer(self, report: Report, code=status.HTTP_200_OK) -> Response:
+        data = ReportSerializer(report, context=self.get_serializer_context()).data
+        return Response(data, status=code, headers={"ETag": etag(report)})
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._answer(self.get_object())
+
+    @extend_schema(
+        request=ReportInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ReportSerializer, 200: ReportSerializer, **ERRORS},
+    )
+    def create(self, request):
+        """Submit a report. Re-posting an `external_id` corrects that report (200), never a copy."""
+        given = ReportInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = request.user
+        report, outcome = services.report_submit(
+            agency=user.agency, submitted_by=user, **given.validated_data
+        )
+        code = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
+        response = self._answer(report, code)
+        response["Location"] = f"{request.path}{report.pk}/"
+        return response
+
+    def _change(self, request, partial: bool) -> Response:
+        report = self.get_object()
+        check_if_match(request, report)
+        given = ReportInputSerializer(data=request.data, partial=partial)
+        given.is_valid(raise_exception=True)
+        changes = dict(given.validated_data)
+        if not partial:  # a full replacement: what is left out is not reported
+            for name, field in given.fields.items():
+                if name not in changes and name != "external_id":
+                    changes[name] = "" if getattr(field, "allow_blank", False) else None
+        report = services.report_update(report=report, user=request.user, **changes)
+        return self._answer(report)
+
+    @extend_schema(
+        request=ReportInputSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ReportSerializer, 412: None, **ERRORS},
+    )
+    def update(self, request, *args, **kwargs):
+        """Replace a pending report's fields (its `external_id` stays unless given)."""
+        return self._change(request, partial=False)
+
+    @extend_schema(
+        request=ReportInputSerializer(partial=True),
+        parameters=[IF_MATCH],
+        responses={200: ReportSerializer, 412: None, **ERRORS},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Change some of a pending report's fields."""
+        return self._change(request, partial=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("reason", required=False, description="Why it is withdrawn")],
+        request=None,
+        responses={204: None, **ERRORS},
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Withdraw a report: kept, with its history, and still listed as `withdrawn`."""
+        report = self.get_object()
+        given = OptionalReasonSerializer(data=request.query_params.dict())
+        given.is_valid(raise_exception=True)
+        services.report_withdraw(
+            report=report, user=request.user, reason=given.validated_data.get("reason", "")
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None, parameters=[IDEMPOTENCY_KEY], responses={200: ReportSerializer, **ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """Verify a pending report: it counts in the daily figures from now on."""
+        report = services.report_verify(report=self.get_object(), user=request.user)
+        return self._answer(report)
+
+    @extend_schema(
+        request=ReasonSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: ReportSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject a pending or verified report, saying why."""
+        report = self.get_object()
+        given = ReasonSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        report = services.report_reject(
+            report=report, user=request.user, reason=given.validated_data["reason"]
+        )
+        return self._answer(report)
