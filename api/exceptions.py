@@ -5,7 +5,7 @@ from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
-from tracker.errors import NotAllowed, StateError
+from tracker.errors import NotAllowed, StateError, error_dict
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -24,18 +24,9 @@ class Unprocessable(exceptions.APIException):
     default_code = "unprocessable"
 
 
-def validation_detail(error: DjangoValidationError) -> dict | list:
-    if not hasattr(error, "error_dict"):
-        return {"non_field_errors": error.messages}
-    return {
-        ("non_field_errors" if field == "__all__" else field): messages
-        for field, messages in error.message_dict.items()
-    }
-
-
 def handle(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(validation_detail(exc))
+        exc = exceptions.ValidationError(error_dict(exc))
     elif isinstance(exc, StateError):
         exc = Conflict(str(exc))
     elif isinstance(exc, NotAllowed):

@@ -3,7 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.views.areas import AreaViewSet
 from api.views.misc import HealthView, MeView
-from api.views.reports import ReportViewSet
+from api.views.reports import ReportBulkView, ReportViewSet
 
 app_name = "api"
 
@@ -15,5 +15,6 @@ router.register("reports", ReportViewSet, basename="report")
 urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("me/", MeView.as_view(), name="me"),
+    path("reports/bulk/", ReportBulkView.as_view(), name="report-bulk"),
     *router.urls,
 ]

@@ -7,3 +7,14 @@ class StateError(Exception):
 
 class NotAllowed(Exception):
     """The acting user's role does not allow this action on something it can see: 403."""
+
+
+def error_dict(error) -> dict[str, list[str]]:
+    """A Django ValidationError as {field: [messages]}, whole-report problems under
+    "non_field_errors" as DRF names them."""
+    if not hasattr(error, "error_dict"):
+        return {"non_field_errors": list(error.messages)}
+    return {
+        ("non_field_errors" if name == "__all__" else name): list(messages)
+        for name, messages in error.message_dict.items()
+    }

@@ -8,6 +8,7 @@ from tracker.services.areas import (
     area_save,
     read_area_files,
 )
+from tracker.services.bulk import ImportSummary, reports_import
 from tracker.services.reports import (
     report_create,
     report_reject,
@@ -19,6 +20,7 @@ from tracker.services.reports import (
 
 __all__ = [
     "AreaImportError",
+    "ImportSummary",
     "agency_ensure",
     "area_import",
     "area_move",
@@ -30,5 +32,6 @@ __all__ = [
     "report_update",
     "report_verify",
     "report_withdraw",
+    "reports_import",
     "user_issue_token",
 ]

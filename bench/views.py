@@ -1,0 +1,40 @@
+"""The baseline for report creation: the same insert with nothing around it.
+
+No DRF, no authentication, no validation: parse the JSON, find the area, `Report.objects.create`
+(which, like the API, also writes the report's history row).
+"""
+
+import json
+from datetime import date
+from functools import cache
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from tracker.models import Area, Report, User
+from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
+
+MINIMAL_USERNAME = "bench-minimal"
+
+
+@cache
+def _submitter() -> User:
+    return User.objects.get(username=MINIMAL_USERNAME)
+
+
+@csrf_exempt
+@require_POST
+def minimal_create(request):
+    data = json.loads(request.body)
+    user = _submitter()
+    start = date.fromisoformat(data["period_start"])
+    report = Report.objects.create(
+        agency_id=user.agency_id,
+        submitted_by=user,
+        area_id=Area.objects.values_list("pk", flat=True).get(pcode=data["area"]),
+        period_start=start,
+        period_end=date.fromisoformat(data["period_end"]) if "period_end" in data else start,
+        **{field: data[field] for field in (*COUNT_FIELDS, *CHILD_FIELDS) if field in data},
+    )
+    return JsonResponse({"id": report.pk}, status=201)

@@ -1,0 +1,152 @@
+"""Importing many reports at once, as one agency: all-or-nothing unless told otherwise."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from simple_history.utils import bulk_create_with_history
+
+from tracker.errors import error_dict
+from tracker.models import Agency, Report, User
+from tracker.services.reports import COUNTING_STATUSES, SUBMITTED_FIELDS, report_submit
+
+BATCH = 2000
+
+Row = tuple[int, dict]  # (row number as the client counts, validated fields)
+
+
+@dataclass
+class ImportSummary:
+    dry_run: bool
+    atomic: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    def refuse(self, row: int, errors: dict) -> None:
+        self.rejected += 1
+        self.errors.append({"row": row, "errors": errors})
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+def _series_clashes(agency: Agency, new: list[tuple[int, Report]]) -> dict[int, dict]:
+    """Rows that would give an agency a second running total for an area (DESIGN.md, rule 2)."""
+    areas = {report.area_id for _, report in new if report.cumulative}
+    series = defaultdict(list)
+    stored = Report.objects.filter(
+        agency=agency, area__in=areas, cumulative=True, status__in=COUNTING_STATUSES
+    ).values_list("area_id", "period_start", "period_end")
+    for area_id, start, end in stored:
+        series[area_id].append((start, end, "a stored report"))
+    clashes = {}
+    for row, report in new:
+        if not report.cumulative:
+            continue
+        for start, end, where in series[report.area_id]:
+            overlaps = start <= report.period_end and end >= report.period_start
+            if overlaps and start != report.period_start:
+                message = (
+                    f"This agency's cumulative series for this area starts on {start} ({where}); "
+                    "a running total keeps one start date."
+                )
+                clashes[row] = {"period_start": [message]}
+                break
+        else:
+            series[report.area_id].append((report.period_start, report.period_end, f"row {row}"))
+    return clashes
+
+
+def _plan(agency: Agency, user: User, rows: list[Row], summary: ImportSummary):
+    """Check every row: the new reports to insert, and the corrections of stored ones."""
+    ids = [fields["external_id"] for _, fields in rows if fields.get("external_id")]
+    stored_ids = set(
+        Report.objects.filter(agency=agency, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    first_use: dict[str, int] = {}
+    new, corrections = [], []
+    for row, fields in rows:
+        external_id = fields.get("external_id")
+        if external_id in first_use:
+            message = f"Repeats row {first_use[external_id]} of this upload."
+            summary.refuse(row, {"external_id": [message]})
+            continue
+        if external_id:
+            first_use[external_id] = row
+        report = Report(agency=agency, submitted_by=user, **fields)
+        report.period_end = report.period_end or report.period_start
+        try:
+            report.clean()  # the fields were checked one by one already
+        except ValidationError as error:
+            summary.refuse(row, error_dict(error))
+            continue
+        if external_id in stored_ids:
+            corrections.append((row, fields))
+        else:
+            new.append((row, report))
+    clashes = _series_clashes(agency, new)
+    for row, errors in clashes.items():
+        summary.refuse(row, errors)
+    return [(row, report) for row, report in new if row not in clashes], corrections
+
+
+def _insert(reports: list[Report], user: User) -> None:
+    for start in range(0, len(reports), BATCH):
+        batch = reports[start : start + BATCH]
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(
+                    batch, Report, default_user=user, default_change_reason="submitted"
+                )
+        except IntegrityError:
+            # Another request took one of these external ids meanwhile: one by one, as corrections.
+            for report in batch:
+                fields = {name: getattr(report, name) for name in SUBMITTED_FIELDS}
+                report_submit(agency=report.agency, submitted_by=user, **fields)
+
+
+def _correct(agency, user, corrections: list[Row], summary: ImportSummary) -> None:
+    for row, fields in corrections:
+        try:
+            with transaction.atomic():
+                _, outcome = report_submit(agency=agency, submitted_by=user, **fields)
+        except ValidationError as error:
+            summary.refuse(row, error_dict(error))
+        else:
+            summary.count(outcome)
+
+
+@transaction.atomic
+def reports_import(
+    *,
+    agency: Agency,
+    user: User,
+    rows: list[Row],
+    refused: list[dict] = (),
+    dry_run: bool,
+    atomic: bool,
+) -> ImportSummary:
+    """Create, or correct through `external_id`, many reports; nothing is written on a dry run,
+    and with `atomic` nothing is written unless every row is valid. `refused` are the errors of
+    rows already found invalid: {"row": n, "errors": {field: [messages]}}."""
+    summary = ImportSummary(dry_run=dry_run, atomic=atomic)
+    for error in refused:
+        summary.refuse(error["row"], error["errors"])
+    new, corrections = _plan(agency, user, rows, summary)
+    if not (atomic and summary.errors):
+        if not dry_run:
+            _insert([report for _, report in new], user)
+        summary.created = len(new)
+        _correct(agency, user, corrections, summary)
+    if dry_run or (atomic and summary.errors):
+        transaction.set_rollback(True)
+        if not dry_run:
+            summary.created = summary.updated = summary.unchanged = 0
+    summary.errors.sort(key=lambda error: error["row"])
+    return summary
