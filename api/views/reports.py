@@ -101,11 +101,7 @@ class ReportViewSet(
         check_if_match(request, report)
         given = ReportInputSerializer(data=request.data, partial=partial)
         given.is_valid(raise_exception=True)
-        changes = dict(given.validated_data)
-        if not partial:  # a full replacement: what is left out is not reported
-            for name, field in given.fields.items():
-                if name not in changes and name != "external_id":
-                    changes[name] = "" if getattr(field, "allow_blank", False) else None
+        changes = given.validated_data if partial else services.restated(given.validated_data)
         report = services.report_update(report=report, user=request.user, **changes)
         return self._answer(report)
 

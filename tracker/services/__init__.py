@@ -16,6 +16,7 @@ from tracker.services.reports import (
     report_update,
     report_verify,
     report_withdraw,
+    restated,
 )
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "report_verify",
     "report_withdraw",
     "reports_import",
+    "restated",
     "user_issue_token",
 ]

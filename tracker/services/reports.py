@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -114,33 +114,54 @@ def report_update(*, report: Report, user: User, **changes) -> Report:
 
 @transaction.atomic
 def report_submit(
-    *, agency: Agency, submitted_by: User, external_id: str, **fields
+    *, agency: Agency, submitted_by: User, external_id: str = "", **fields
 ) -> tuple[Report, str]:
-    """Create, or correct through its `external_id`, one agency's report.
+    """Create a report or, when the agency already used `external_id`, correct that one.
 
     Returns the report and "created", "updated" or "unchanged". A correction returns a verified or
     rejected report to pending, for re-verification; history keeps both versions.
     """
     _check_fields(fields)
-    existing = (
-        Report.objects.select_for_update().filter(agency=agency, external_id=external_id).first()
-    )
-    if existing is None:
-        report = report_create(
-            agency=agency, submitted_by=submitted_by, external_id=external_id, **fields
-        )
+    if not external_id:
+        report = report_create(agency=agency, submitted_by=submitted_by, **fields)
         return report, "created"
-    fields.setdefault("period_end", fields.get("period_start"))
-    if all(getattr(existing, name) == value for name, value in fields.items()) and (
-        existing.status != ReportStatus.WITHDRAWN
+    existing = _by_external_id(agency, external_id)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                report = report_create(
+                    agency=agency, submitted_by=submitted_by, external_id=external_id, **fields
+                )
+            return report, "created"
+        except IntegrityError:  # a concurrent request created it first: this is a correction
+            existing = _by_external_id(agency, external_id)
+    fields = restated(fields)
+    if existing.status != ReportStatus.WITHDRAWN and all(
+        getattr(existing, name) == value for name, value in fields.items()
     ):
         return existing, "unchanged"
     for name, value in fields.items():
         setattr(existing, name, value)
-    existing.status = ReportStatus.PENDING
-    existing.status_reason = ""
+    existing.status, existing.status_reason = ReportStatus.PENDING, ""
     _validate(existing)
     return _save(existing, user=submitted_by, reason="corrected"), "updated"
+
+
+def restated(fields: dict) -> dict:
+    """A report's submitted fields as a whole restatement: what is left out is not reported."""
+    full = {
+        name: Report._meta.get_field(name).get_default()
+        for name in SUBMITTED_FIELDS
+        if name != "external_id"
+    }
+    full.update(fields)
+    full["period_end"] = full["period_end"] or full["period_start"]
+    return full
+
+
+def _by_external_id(agency: Agency, external_id: str) -> Report | None:
+    reports = Report.objects.select_for_update().filter(agency=agency, external_id=external_id)
+    return reports.first()
 
 
 def _require_verifier(user: User) -> None:
