@@ -35,10 +35,3 @@ class ReportPermission(BasePermission):
         if view.action == "destroy":
             return request.user.role == Role.VERIFIER or report.agency_id == request.user.agency_id
         return True
-
-
-class HasAgency(BasePermission):
-    message = "This account belongs to no agency: ask for an agency token."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.agency_id)

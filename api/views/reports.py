@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -62,7 +63,7 @@ class ReportViewSet(
     """Reports: one agency's counts for one area over one period."""
 
     serializer_class = ReportSerializer
-    permission_classes = [ReportPermission]
+    permission_classes = [IsAuthenticated, ReportPermission]
     filterset_class = ReportFilter
     lookup_value_regex = r"[0-9]{1,18}"
 
@@ -174,7 +175,7 @@ class BulkOptions(serializers.Serializer):
 class ReportBulkView(IdempotentMixin, APIView):
     """Many reports at once: a JSON list, a CSV body (`text/csv`) or a CSV file upload (`file`)."""
 
-    permission_classes = [ReportPermission]
+    permission_classes = [IsAuthenticated, ReportPermission]
     action = "bulk"
 
     @extend_schema(

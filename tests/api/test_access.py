@@ -1,0 +1,106 @@
+"""Who can do what: every role x every operation x own and other agency's reports."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.api.conftest import client_for
+from tests.factories import AgencyFactory, AreaFactory, ReportFactory, UserFactory
+from tracker.models import Report, ReportStatus, Role
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/reports/"
+NEW = {"area": "ZZ0909", "period_start": "2024-11-28", "killed": 1}
+
+# operation -> (method, path suffix, body)
+OPERATIONS = {
+    "read": ("get", "{id}/", None),
+    "patch": ("patch", "{id}/", {"killed": 2}),
+    "put": ("put", "{id}/", NEW),
+    "withdraw": ("delete", "{id}/", None),
+    "verify": ("post", "{id}/verify/", None),
+    "reject": ("post", "{id}/reject/", {"reason": "duplicate"}),
+}
+
+# (role, whose report, its status) -> {operation: expected status}
+EXPECTED = {
+    ("reporter", "own", "pending"): dict(read=200, patch=200, put=200, withdraw=204, verify=403, reject=403),
+    ("reporter", "other", "pending"): dict(read=404, patch=404, put=404, withdraw=404, verify=403, reject=403),
+    ("reporter", "other", "verified"): dict(read=200, patch=403, put=403, withdraw=403, verify=403, reject=403),
+    ("reporter", "own", "verified"): dict(read=200, patch=409, put=409, withdraw=204, verify=403, reject=403),
+    ("viewer", "own", "pending"): dict(read=200, patch=403, put=403, withdraw=403, verify=403, reject=403),
+    ("viewer", "other", "pending"): dict(read=404, patch=403, put=403, withdraw=403, verify=403, reject=403),
+    ("viewer", "other", "verified"): dict(read=200, patch=403, put=403, withdraw=403, verify=403, reject=403),
+    ("verifier", "other", "pending"): dict(read=200, patch=403, put=403, withdraw=204, verify=200, reject=200),
+    ("verifier", "other", "verified"): dict(read=200, patch=403, put=403, withdraw=204, verify=200, reject=200),
+    ("verifier", "other", "rejected"): dict(read=200, patch=403, put=403, withdraw=204, verify=409, reject=409),
+    ("reporter", "other", "rejected"): dict(read=404, patch=404, put=404, withdraw=404, verify=403, reject=403),
+    ("reporter", "own", "rejected"): dict(read=200, patch=409, put=409, withdraw=204, verify=403, reject=403),
+}  # fmt: skip
+CASES = [(*case, op, code) for case, ops in EXPECTED.items() for op, code in ops.items()]
+
+
+@pytest.mark.parametrize(("role", "whose", "status", "operation", "expected"), CASES)
+def test_access_matrix(role, whose, status, operation, expected):
+    AreaFactory(pcode="ZZ0909")
+    mine, theirs = AgencyFactory(code="MINE"), AgencyFactory(code="THEIRS")
+    user = UserFactory(agency=mine, role=Role(role))
+    report = ReportFactory(agency=mine if whose == "own" else theirs, status=status, killed=1)
+    before = Report.objects.get(pk=report.pk)
+    method, suffix, body = OPERATIONS[operation]
+    response = getattr(client_for(user), method)(
+        URL + suffix.format(id=report.pk), body, format="json"
+    )
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        after = Report.objects.get(pk=report.pk)
+        assert (after.status, after.killed, after.updated_at) == (
+            before.status,
+            before.killed,
+            before.updated_at,
+        )
+
+
+@pytest.mark.parametrize("role", ["viewer", "verifier"])
+def test_only_reporters_submit(role):
+    AreaFactory(pcode="ZZ0909")
+    user = UserFactory(role=Role(role))
+    assert client_for(user).post(URL, NEW, format="json").status_code == 403
+    assert client_for(user).post(URL + "bulk/", [NEW], format="json").status_code == 403
+    assert not Report.objects.exists()
+
+
+def test_lists_show_verified_reports_of_all_and_everything_of_ones_own():
+    mine, theirs = AgencyFactory(code="MINE"), AgencyFactory(code="THEIRS")
+    visible = {
+        ReportFactory(agency=mine, status=ReportStatus.PENDING).pk,
+        ReportFactory(agency=mine, status=ReportStatus.REJECTED).pk,
+        ReportFactory(agency=theirs, status=ReportStatus.VERIFIED).pk,
+    }
+    ReportFactory(agency=theirs, status=ReportStatus.PENDING)
+    ReportFactory(agency=theirs, status=ReportStatus.REJECTED)
+    viewer = client_for(UserFactory(agency=mine, role=Role.VIEWER))
+    assert {r["id"] for r in viewer.get(URL).json()["results"]} == visible
+    verifier = client_for(UserFactory(agency=mine, role=Role.VERIFIER))
+    assert verifier.get(URL).json()["count"] == 5
+
+
+def test_other_agencies_do_not_see_who_submitted_or_the_notes():
+    report = ReportFactory(status=ReportStatus.VERIFIED, notes="call Ahmad on +963...")
+    outsider = client_for(UserFactory(role=Role.VIEWER))
+    seen = outsider.get(f"{URL}{report.pk}/").json()
+    assert seen["agency"] == report.agency.code and seen["displaced"] == report.displaced
+    assert "notes" not in seen and "submitted_by" not in seen
+    insider = client_for(UserFactory(agency=report.agency, role=Role.VIEWER))
+    assert insider.get(f"{URL}{report.pk}/").json()["notes"] == report.notes
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/reports/", "/api/v1/areas/", "/api/v1/me/", "/api/v1/reports/1/"]
+)
+def test_anonymous_callers_get_401(path):
+    assert APIClient().get(path).status_code == 401
+
+
+def test_an_account_without_agency_has_no_api_role():
+    staff = UserFactory(agency=None, role="", is_staff=True)
+    assert client_for(staff).get(URL).status_code == 403
