@@ -133,8 +133,11 @@ def report_submit(
                     agency=agency, submitted_by=submitted_by, external_id=external_id, **fields
                 )
             return report, "created"
-        except IntegrityError:  # a concurrent request created it first: this is a correction
+        except (IntegrityError, ValidationError):
+            # A concurrent request may have created it first: then this is a correction.
             existing = _by_external_id(agency, external_id)
+            if existing is None:
+                raise
     fields = restated(fields)
     if existing.status != ReportStatus.WITHDRAWN and all(
         getattr(existing, name) == value for name, value in fields.items()
