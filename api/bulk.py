@@ -13,6 +13,8 @@ AREA_FIELDS = ("area", "destination")
 
 def upload_rows(request) -> list:
     """The rows of the upload, whatever form it came in."""
+    if not request.body:
+        raise ParseError("The upload is empty: send a JSON list, a CSV body or a CSV file.")
     if request.content_type.startswith("multipart/form-data"):
         upload = request.FILES.get("file")
         if upload is None:
