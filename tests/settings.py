@@ -14,3 +14,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Ordinary tests run tasks in-process; tests that need a real worker switch this off themselves.
 CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if REDIS_URL:  # noqa: F405
+    from urllib.parse import urlsplit
+
+    # Tests clear the cache between them: keep it out of the broker's Redis database.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": urlsplit(REDIS_URL)._replace(path="/15").geturl(),  # noqa: F405
+        }
+    }

@@ -1,0 +1,120 @@
+"""Bad input: a clear 4xx naming the field, nothing stored, never a 500."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tracker.models import Report
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/reports/"
+GOOD = {"area": "ZZ0101", "period_start": "2024-11-28", "killed": 3}
+TOMORROW = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"area": "SY9999"}, "area"),
+        ({"area": None}, "area"),
+        ({"killed": -1}, "killed"),
+        ({"killed": 1.5}, "killed"),
+        ({"killed": "many"}, "killed"),
+        ({"killed": 2**31}, "killed"),
+        ({"killed": 10**30}, "killed"),
+        ({"period_end": "2024-11-01"}, "period_end"),
+        ({"period_start": TOMORROW, "period_end": TOMORROW}, "period_end"),
+        ({"period_start": "2024-02-30"}, "period_start"),
+        ({"period_start": "yesterday"}, "period_start"),
+        ({"period_start": "2023-01-01", "period_end": "2024-11-28"}, "period_end"),
+        ({"killed_children": 4}, "killed_children"),
+        ({"killed": None}, "non_field_errors"),
+        ({"notes": "a\x00b"}, "notes"),
+        ({"source_name": "x" * 201}, "source_name"),
+        ({"external_id": "x" * 201}, "external_id"),
+        ({"source_url": "javascript:alert(1)"}, "source_url"),
+        ({"destination": "nowhere"}, "destination"),
+        ({"cumulative": "perhaps"}, "cumulative"),
+        ({"colour": "red"}, "colour"),
+        ({"area\x00": "ZZ0101"}, "area\x00"),
+    ],
+)
+def test_each_bad_field_is_named_and_nothing_is_stored(api, areas, change, field):
+    body = {**GOOD, **change}
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json(), response.json()
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"area": "ZZ0101", ', "application/json"),
+        ("[1, 2, 3]", "application/json"),
+        ('"just a string"', "application/json"),
+        ("\xff\xfe", "application/json"),
+    ],
+)
+def test_malformed_json_is_400(api, areas, body, content_type):
+    response = api.post(URL, body, content_type=content_type)
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"area": "SY9999"},
+        {"area": "a\x00b"},
+        {"agency": "x" * 5000},
+        {"status": "lost"},
+        {"date_from": "2024-02-30"},
+        {"updated_since": "last tuesday"},
+        {"page": "ten"},
+        {"page": "999999"},
+        {"page_size": str(10**9)},
+    ],
+)
+def test_bad_query_parameters_are_4xx_naming_them(api, areas, params):
+    response = api.get(URL, params)
+    assert 400 <= response.status_code < 500
+    name = next(iter(params))
+    assert name in response.json() or name in str(response.json()).lower()
+
+
+@pytest.mark.parametrize("path", ["abc/", "99999999999999999999999/", "1%00/", "-1/"])
+def test_bad_ids_in_the_path_are_404(api, path):
+    assert api.get(URL + path).status_code == 404
+
+
+def test_area_path_with_nul_or_overlong_pcode_is_404(api):
+    assert api.get("/api/v1/areas/SY%00/").status_code == 404
+    assert api.get("/api/v1/areas/" + "S" * 5000 + "/").status_code == 404
+
+
+def test_a_body_over_the_limit_is_413(api, areas, settings):
+    settings.MAX_BODY_BYTES = 1000
+    response = api.post(URL, {**GOOD, "notes": "x" * 2000}, format="json")
+    assert response.status_code == 413
+    assert not Report.objects.exists()
+
+
+def test_patching_with_bad_values_changes_nothing(api, areas):
+    report = api.post(URL, GOOD, format="json").json()
+    response = api.patch(f"{URL}{report['id']}/", {"killed": -4}, format="json")
+    assert response.status_code == 400 and "killed" in response.json()
+    assert Report.objects.get().killed == 3
+
+
+def test_rate_limit_answers_429_with_retry_after(api, areas, settings):
+    from api.throttling import TokenRateThrottle
+
+    TokenRateThrottle.THROTTLE_RATES = {"token": "3/min"}
+    try:
+        codes = [api.get(URL).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        assert int(api.get(URL)["Retry-After"]) > 0
+    finally:
+        TokenRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
