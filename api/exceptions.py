@@ -1,5 +1,6 @@
 """One place that turns domain errors into clear 4xx responses."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
@@ -12,6 +13,12 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The report changed since you read it: GET it again, then retry."
     default_code = "precondition_failed"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The body is larger than this service accepts (MAX_BODY_BYTES)."
+    default_code = "too_large"
 
 
 class Conflict(exceptions.APIException):
@@ -31,6 +38,8 @@ def handle(exc, context):
         exc = Conflict(str(exc))
     elif isinstance(exc, NotAllowed):
         exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, RawPostDataException):
         exc = exceptions.ParseError("The body could not be read.")
     response = exception_handler(exc, context)

@@ -166,3 +166,6 @@ SIMPLE_HISTORY_REVERT_DISABLED = True  # reverting would bypass the services
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True  # reasons can be long
 # Static files (admin, API docs) are served by the service itself: no CDN, no separate server.
 WHITENOISE_USE_FINDERS = True
+CELERY_BEAT_SCHEDULE = {
+    "purge-idempotency-keys": {"task": "tracker.purge_idempotency_keys", "schedule": 3600.0},
+}
