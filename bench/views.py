@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from tracker.models import Area, Report, User
 from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
 
-MINIMAL_USERNAME = "bench-minimal"
+MINIMAL_USERNAME = "bench-reporter"  # the same user as the API calls
 
 
 @cache

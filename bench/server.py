@@ -1,0 +1,125 @@
+"""gunicorn serving bench.settings on loopback, and a load generator bounded in count and time."""
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HOST = "127.0.0.1"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def request(port, method, path, body=None, headers=None, timeout=60) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request(method, path, body, headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+class Gunicorn:
+    """`gunicorn tracker.wsgi:application` with sync workers, as in the README, on a free port."""
+
+    def __init__(self, workers: int, timeout: int):
+        self.workers, self.timeout = workers, timeout
+        self.port = free_port()
+        self.log = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
+
+    def command(self) -> list[str]:
+        return [
+            *(sys.executable, "-m", "gunicorn", "tracker.wsgi:application"),
+            *("--bind", f"{HOST}:{self.port}", "--workers", str(self.workers)),
+            *("--timeout", str(self.timeout), "--error-logfile", str(self.log)),
+        ]
+
+    def __enter__(self) -> "Gunicorn":
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        self.process = subprocess.Popen(self.command(), cwd=REPO, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if request(self.port, "GET", "/api/v1/health/", timeout=5)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not come up; its log:\n{self.log.read_text()[-3000:]}")
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        if exc[0] is None:
+            self.log.unlink(missing_ok=True)
+        else:
+            print(f"gunicorn's log is kept in {self.log}", file=sys.stderr)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class Load:
+    seconds: float = 0.0
+    statuses: Counter = field(default_factory=Counter)
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def __add__(self, other: "Load") -> "Load":
+        return Load(self.seconds + other.seconds, self.statuses + other.statuses)
+
+
+def hammer(port, path, body, headers, *, count, concurrency, time_limit) -> Load:
+    """POST `body` to `path` `count` times from `concurrency` threads; stop after `time_limit` s."""
+    tickets, lock = iter(range(count)), threading.Lock()
+    stop_at = time.perf_counter() + time_limit
+
+    def worker() -> Counter:
+        statuses: Counter = Counter()
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        while time.perf_counter() < stop_at:
+            with lock:
+                if next(tickets, None) is None:
+                    break
+            try:
+                connection.request("POST", path, body, headers)
+                response = connection.getresponse()
+                response.read()
+                statuses[response.status] += 1
+            except (OSError, http.client.HTTPException) as error:
+                statuses[type(error).__name__] += 1
+                connection.close()
+        connection.close()
+        return statuses
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        futures = [pool.submit(worker) for _ in range(concurrency)]
+    seconds = time.perf_counter() - start
+    return Load(seconds, sum((future.result() for future in futures), Counter()))
