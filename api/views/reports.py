@@ -9,11 +9,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.bulk import RowParser, upload_rows
+from api.bulk import upload_rows
 from api.exceptions import PreconditionFailed
 from api.filters import ReportFilter
 from api.idempotency import IdempotentMixin
 from api.permissions import ReportPermission
+from api.rows import RowParser
 from api.serializers import (
     BulkSummarySerializer,
     OptionalReasonSerializer,
@@ -22,7 +23,7 @@ from api.serializers import (
     ReportSerializer,
 )
 from tracker import services
-from tracker.models import Report
+from tracker.models import Area, Report
 from tracker.selectors import reports_visible_to
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -86,12 +87,9 @@ class ReportViewSet(
     )
     def create(self, request):
         """Submit a report. Re-posting an `external_id` corrects that report (200), never a copy."""
-        given = ReportInputSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        fields = RowParser().valid(request.data)
         user = request.user
-        report, outcome = services.report_submit(
-            agency=user.agency, submitted_by=user, **given.validated_data
-        )
+        report, outcome = services.report_submit(agency=user.agency, submitted_by=user, **fields)
         code = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
         response = self._answer(report, code)
         response["Location"] = f"{request.path}{report.pk}/"
@@ -100,9 +98,8 @@ class ReportViewSet(
     def _change(self, request, partial: bool) -> Response:
         report = self.get_object()
         check_if_match(request, report)
-        given = ReportInputSerializer(data=request.data, partial=partial)
-        given.is_valid(raise_exception=True)
-        changes = given.validated_data if partial else services.restated(given.validated_data)
+        fields = RowParser().valid(request.data, partial=partial)
+        changes = fields if partial else services.restated(fields)
         report = services.report_update(report=report, user=request.user, **changes)
         return self._answer(report)
 
@@ -196,7 +193,7 @@ class ReportBulkView(IdempotentMixin, APIView):
         created, updated, unchanged and rejected, with each rejected row's errors."""
         options = BulkOptions(data=request.query_params)
         options.is_valid(raise_exception=True)
-        parser = RowParser()
+        parser = RowParser(areas={area.pcode: area for area in Area.objects.all()})
         rows, refused = [], []
         for number, data in enumerate(upload_rows(request), start=1):
             fields, errors = parser.parse(data)

@@ -26,6 +26,7 @@ SUBMITTED_FIELDS = (
     "notes",
 )
 COUNTING_STATUSES = (ReportStatus.PENDING, ReportStatus.VERIFIED)
+RELATED_FIELDS = ["agency", "submitted_by", "area", "destination", "verified_by"]
 
 
 def _save(report: Report, *, user: User, reason: str) -> Report:
@@ -74,8 +75,9 @@ def _check_external_id(report: Report) -> None:
 def _validate(report: Report) -> None:
     if report.period_end is None:
         report.period_end = report.period_start
-    # clean() says the same as the database's constraints, naming the fields.
-    report.full_clean(validate_constraints=False)
+    # clean() says the same as the database's constraints, naming the fields. Related areas,
+    # agency and user come as loaded instances: no need to query that they exist.
+    report.full_clean(exclude=RELATED_FIELDS, validate_constraints=False)
     _check_external_id(report)
     _check_cumulative_series(report)
 
@@ -91,6 +93,12 @@ def report_create(
     *, agency: Agency, submitted_by: User, area: Area, period_start: date, **fields
 ) -> Report:
     """A new pending report from `agency`. `fields` are any of SUBMITTED_FIELDS."""
+    return _create(
+        agency=agency, submitted_by=submitted_by, area=area, period_start=period_start, **fields
+    )
+
+
+def _create(*, agency: Agency, submitted_by: User, area: Area, period_start: date, **fields):
     _check_fields(fields)
     report = Report(
         agency=agency, submitted_by=submitted_by, area=area, period_start=period_start, **fields
@@ -123,8 +131,7 @@ def report_submit(
     """
     _check_fields(fields)
     if not external_id:
-        report = report_create(agency=agency, submitted_by=submitted_by, **fields)
-        return report, "created"
+        return _create(agency=agency, submitted_by=submitted_by, **fields), "created"
     existing = _by_external_id(agency, external_id)
     if existing is None:
         try:
