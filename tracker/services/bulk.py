@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from simple_history.utils import bulk_create_with_history
 
 from tracker.errors import error_dict
 from tracker.models import Agency, Report, User
+from tracker.services.fast_insert import reports_insert
 from tracker.services.reports import COUNTING_STATUSES, SUBMITTED_FIELDS, report_submit
 
-BATCH = 2000
+BATCH = 5000
 
 Row = tuple[int, dict]  # (row number as the client counts, validated fields)
 
@@ -101,9 +101,7 @@ def _insert(reports: list[Report], user: User) -> None:
         batch = reports[start : start + BATCH]
         try:
             with transaction.atomic():
-                bulk_create_with_history(
-                    batch, Report, default_user=user, default_change_reason="submitted"
-                )
+                reports_insert(batch, user=user)
         except IntegrityError:
             # Another request took one of these external ids meanwhile: one by one, as corrections.
             for report in batch:
