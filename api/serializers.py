@@ -1,5 +1,8 @@
+import re
+
 from django.utils.functional import cached_property
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from tracker.models import Area, Report
 from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
@@ -48,6 +51,26 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class NoSurrogatesValidator(ProhibitSurrogateCharactersValidator):
+    """DRF's check, without a Python loop over every character (bulk notes run long)."""
+
+    def __call__(self, value):
+        if not str(value).isascii() and SURROGATES.search(str(value)):
+            super().__call__(value)
+
+
+class Text(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            NoSurrogatesValidator() if isinstance(v, ProhibitSurrogateCharactersValidator) else v
+            for v in self.validators
+        ]
+
+
 def _count(help_text: str):
     return serializers.IntegerField(
         min_value=0, max_value=MAX_COUNT, required=False, allow_null=True, help_text=help_text
@@ -68,10 +91,10 @@ class ReportInputSerializer(StrictSerializer):
     injured_children = _count("Children among the civilians injured.")
     cumulative = serializers.BooleanField(required=False, default=False)
     destination = AreaField(required=False, allow_null=True)
-    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    external_id = Text(max_length=200, required=False, allow_blank=True)
     source_url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
-    source_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    source_name = Text(max_length=200, required=False, allow_blank=True)
+    notes = Text(max_length=10_000, required=False, allow_blank=True)
 
 
 class SharedFieldsMixin:

@@ -18,9 +18,7 @@ def test_awkward_text_survives_and_each_report_gets_its_creation_history():
     notes = 'tab\there, new\nline, back\\slash, "quotes", \\N, عربي, \r'
     start, end = datetime.date(2024, 11, 27), datetime.date(2024, 11, 29)
     reports = [
-        Report(
-            agency=agency,
-            submitted_by=user,
+        dict(
             area=area,
             period_start=start,
             period_end=end,
@@ -32,7 +30,7 @@ def test_awkward_text_survives_and_each_report_gets_its_creation_history():
         )
         for n in range(3)
     ]
-    reports_insert(reports, user=user)
+    reports_insert(reports, agency=agency, user=user)
     stored = list(Report.objects.order_by("external_id"))
     assert [(r.displaced, r.killed, r.cumulative, r.notes) for r in stored] == [
         (n, None, n % 2 == 0, notes) for n in range(3)
@@ -42,7 +40,7 @@ def test_awkward_text_survives_and_each_report_gets_its_creation_history():
     for report in stored:
         (created,) = report.history.all()
         assert (created.history_type, created.history_user, created.notes) == ("+", user, notes)
-    later = Report.objects.create(
+    later = Report.objects.create(  # the ids reserved do not collide with later ones
         agency=agency, submitted_by=user, area=area, period_start=datetime.date(2024, 11, 30),
         period_end=datetime.date(2024, 11, 30), killed=1,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +13,30 @@ from tracker.models.areas import Area
 COUNT_FIELDS = ("displaced", "returned", "killed", "injured")
 CHILD_FIELDS = {"killed_children": "killed", "injured_children": "injured"}
 MAX_PERIOD_DAYS = 366
+
+
+CHECKED_VALUES = ("period_start", "period_end", *COUNT_FIELDS, *CHILD_FIELDS)
+
+
+def report_problems(values: dict, *, today: date) -> dict[str, str]:
+    """What is wrong with a report's own values, by field: the database's constraints and the
+    period rules, said so that an agency can fix them. `values` may leave out counts."""
+    errors: dict[str, str] = {}
+    start, end = values.get("period_start"), values.get("period_end")
+    if start and end:
+        if end < start:
+            errors["period_end"] = "The period cannot end before it starts."
+        elif (end - start) >= timedelta(days=MAX_PERIOD_DAYS):
+            errors["period_end"] = f"A period covers at most {MAX_PERIOD_DAYS} days."
+        elif end > today:
+            errors["period_end"] = "The period cannot end in the future."
+    if all(values.get(field) is None for field in COUNT_FIELDS):
+        errors["__all__"] = "Give at least one of " + ", ".join(COUNT_FIELDS) + "."
+    for child, total in CHILD_FIELDS.items():
+        child_count, total_count = values.get(child), values.get(total)
+        if child_count is not None and total_count is not None and child_count > total_count:
+            errors[child] = f"Cannot be more than {total} ({total_count})."
+    return errors
 
 
 class ReportStatus(models.TextChoices):
@@ -123,19 +147,7 @@ class Report(models.Model):
         return {field: getattr(self, field) for field in (*COUNT_FIELDS, *CHILD_FIELDS)}
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        if self.period_start and self.period_end:
-            if self.period_end < self.period_start:
-                errors["period_end"] = "The period cannot end before it starts."
-            elif (self.period_end - self.period_start) >= timedelta(days=MAX_PERIOD_DAYS):
-                errors["period_end"] = f"A period covers at most {MAX_PERIOD_DAYS} days."
-            elif self.period_end > timezone.localdate():
-                errors["period_end"] = "The period cannot end in the future."
-        if all(getattr(self, field) is None for field in COUNT_FIELDS):
-            errors["__all__"] = "Give at least one of " + ", ".join(COUNT_FIELDS) + "."
-        for child, total in CHILD_FIELDS.items():
-            child_count, total_count = getattr(self, child), getattr(self, total)
-            if child_count is not None and total_count is not None and child_count > total_count:
-                errors[child] = f"Cannot be more than {total} ({total_count})."
+        values = {name: getattr(self, name) for name in CHECKED_VALUES}
+        errors = report_problems(values, today=timezone.localdate())
         if errors:
             raise ValidationError(errors)

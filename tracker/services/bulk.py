@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tracker.errors import error_dict
 from tracker.models import Agency, Report, User
+from tracker.models.reports import report_problems
 from tracker.services.fast_insert import reports_insert
-from tracker.services.reports import COUNTING_STATUSES, SUBMITTED_FIELDS, report_submit
+from tracker.services.reports import COUNTING_STATUSES, report_submit
 
 BATCH = 5000
 
@@ -34,9 +36,9 @@ class ImportSummary:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def _series_clashes(agency: Agency, new: list[tuple[int, Report]]) -> dict[int, dict]:
+def _series_clashes(agency: Agency, new: list[Row]) -> dict[int, dict]:
     """Rows that would give an agency a second running total for an area (DESIGN.md, rule 2)."""
-    areas = {report.area_id for _, report in new if report.cumulative}
+    areas = {fields["area"].pk for _, fields in new if fields.get("cumulative")}
     series = defaultdict(list)
     stored = Report.objects.filter(
         agency=agency, area__in=areas, cumulative=True, status__in=COUNTING_STATUSES
@@ -44,12 +46,12 @@ def _series_clashes(agency: Agency, new: list[tuple[int, Report]]) -> dict[int, 
     for area_id, start, end in stored:
         series[area_id].append((start, end, "a stored report"))
     clashes = {}
-    for row, report in new:
-        if not report.cumulative:
+    for row, fields in new:
+        if not fields.get("cumulative"):
             continue
-        for start, end, where in series[report.area_id]:
-            overlaps = start <= report.period_end and end >= report.period_start
-            if overlaps and start != report.period_start:
+        area_id, first, last = fields["area"].pk, fields["period_start"], fields["period_end"]
+        for start, end, where in series[area_id]:
+            if start <= last and end >= first and start != first:
                 message = (
                     f"This agency's cumulative series for this area starts on {start} ({where}); "
                     "a running total keeps one start date."
@@ -57,11 +59,11 @@ def _series_clashes(agency: Agency, new: list[tuple[int, Report]]) -> dict[int, 
                 clashes[row] = {"period_start": [message]}
                 break
         else:
-            series[report.area_id].append((report.period_start, report.period_end, f"row {row}"))
+            series[area_id].append((first, last, f"row {row}"))
     return clashes
 
 
-def _plan(agency: Agency, user: User, rows: list[Row], summary: ImportSummary):
+def _plan(agency: Agency, rows: list[Row], summary: ImportSummary):
     """Check every row: the new reports to insert, and the corrections of stored ones."""
     ids = [fields["external_id"] for _, fields in rows if fields.get("external_id")]
     stored_ids = set(
@@ -69,6 +71,7 @@ def _plan(agency: Agency, user: User, rows: list[Row], summary: ImportSummary):
             "external_id", flat=True
         )
     )
+    today = timezone.localdate()
     first_use: dict[str, int] = {}
     new, corrections = [], []
     for row, fields in rows:
@@ -79,34 +82,30 @@ def _plan(agency: Agency, user: User, rows: list[Row], summary: ImportSummary):
             continue
         if external_id:
             first_use[external_id] = row
-        report = Report(agency=agency, submitted_by=user, **fields)
-        report.period_end = report.period_end or report.period_start
-        try:
-            report.clean()  # the fields were checked one by one already
-        except ValidationError as error:
-            summary.refuse(row, error_dict(error))
-            continue
-        if external_id in stored_ids:
+        fields.setdefault("period_end", fields["period_start"])
+        problems = report_problems(fields, today=today)
+        if problems:
+            summary.refuse(row, error_dict(ValidationError(problems)))
+        elif external_id in stored_ids:
             corrections.append((row, fields))
         else:
-            new.append((row, report))
+            new.append((row, fields))
     clashes = _series_clashes(agency, new)
     for row, errors in clashes.items():
         summary.refuse(row, errors)
-    return [(row, report) for row, report in new if row not in clashes], corrections
+    return [(row, fields) for row, fields in new if row not in clashes], corrections
 
 
-def _insert(reports: list[Report], user: User) -> None:
+def _insert(reports: list[dict], agency: Agency, user: User) -> None:
     for start in range(0, len(reports), BATCH):
         batch = reports[start : start + BATCH]
         try:
             with transaction.atomic():
-                reports_insert(batch, user=user)
+                reports_insert(batch, agency=agency, user=user)
         except IntegrityError:
             # Another request took one of these external ids meanwhile: one by one, as corrections.
-            for report in batch:
-                fields = {name: getattr(report, name) for name in SUBMITTED_FIELDS}
-                report_submit(agency=report.agency, submitted_by=user, **fields)
+            for fields in batch:
+                report_submit(agency=agency, submitted_by=user, **fields)
 
 
 def _correct(agency, user, corrections: list[Row], summary: ImportSummary) -> None:
@@ -136,10 +135,10 @@ def reports_import(
     summary = ImportSummary(dry_run=dry_run, atomic=atomic)
     for error in refused:
         summary.refuse(error["row"], error["errors"])
-    new, corrections = _plan(agency, user, rows, summary)
+    new, corrections = _plan(agency, rows, summary)
     if not (atomic and summary.errors):
         if not dry_run:
-            _insert([report for _, report in new], user)
+            _insert([fields for _, fields in new], agency, user)
         summary.created = len(new)
         _correct(agency, user, corrections, summary)
     if dry_run or (atomic and summary.errors):

@@ -85,21 +85,38 @@ def _reserve_ids(count: int) -> list[int]:
         return list(range(first, first + count))
 
 
-def reports_insert(reports: list[Report], *, user: User) -> None:
-    """Insert new, unsaved, already checked reports and their "submitted" history rows.
+def _report_rows(reports: list[dict], agency, user: User, now: datetime) -> list[dict]:
+    """Column values of new reports from their submitted fields (areas as Area objects)."""
+    ids = _reserve_ids(len(reports))
+    own = {"agency_id": agency.pk, "submitted_by_id": user.pk, "created_at": now, "updated_at": now}
+    plan = []  # (column, own value key, field name, related?, default)
+    for f in Report._meta.concrete_fields:
+        plan.append((f.column, f.attname, f.name, f.is_relation, f.get_default()))
+    rows = []
+    for fields, report_id in zip(reports, ids, strict=True):
+        row = {}
+        for column, attname, name, related, default in plan:
+            if attname in own:
+                row[column] = own[attname]
+            elif related:
+                target = fields.get(name)
+                row[column] = target.pk if target is not None else None
+            else:
+                row[column] = fields.get(name, default)
+        row["id"] = report_id
+        rows.append(row)
+    return rows
 
-    Call inside a transaction.
-    """
+
+def reports_insert(reports: list[dict], *, agency, user: User) -> None:
+    """Insert new, already checked reports of `agency`, given as their submitted fields, with
+    their "submitted" history rows. Call inside a transaction."""
     if not reports:
         return
     now = timezone.now()
-    report_columns = _columns(Report)
+    rows = _report_rows(reports, agency, user, now)
     history_model = Report.history.model
-    rows = []
-    for report, report_id in zip(reports, _reserve_ids(len(reports)), strict=True):
-        report.pk, report.created_at, report.updated_at = report_id, now, now
-        rows.append({f.column: getattr(report, f.attname) for f in Report._meta.concrete_fields})
     history = [_history_row(row, user, now) for row in rows]
     insert = _postgresql_copy if connection.vendor == "postgresql" else _sqlite_insert
-    insert(Report._meta.db_table, report_columns, rows)
+    insert(Report._meta.db_table, _columns(Report), rows)
     insert(history_model._meta.db_table, _columns(history_model), history)
