@@ -1,6 +1,12 @@
 from tracker.models.agencies import Agency, Role, User
 from tracker.models.areas import Area, AreaAlias
-from tracker.models.figures import METRICS, DailyFigure
+from tracker.models.figures import (
+    METRICS,
+    CalendarDay,
+    DailyFigure,
+    FigureAgency,
+    FigureRecompute,
+)
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 
 __all__ = [
@@ -9,7 +15,10 @@ __all__ = [
     "Agency",
     "Area",
     "AreaAlias",
+    "CalendarDay",
     "DailyFigure",
+    "FigureAgency",
+    "FigureRecompute",
     "Report",
     "ReportStatus",
     "Role",

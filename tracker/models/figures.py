@@ -55,3 +55,52 @@ def _add_metric_columns() -> None:
 
 
 _add_metric_columns()
+
+
+class CalendarDay(models.Model):
+    """Every day from 1990 to 2100 with its ordinal, so that SQL can count and step through
+    days the same way on SQLite and PostgreSQL (DESIGN.md: "a calendar table")."""
+
+    day = models.DateField(primary_key=True)
+    n = models.IntegerField(unique=True, help_text="date.toordinal() of the day.")
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+class FigureAgency(models.Model):
+    """An agency whose verified reports, in the area or below, cover the figure's day.
+
+    Derived with the figures; kept so that a parent's `agency_count` comes from its children's
+    rows instead of every report below it.
+    """
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    agency = models.ForeignKey("tracker.Agency", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "date", "agency"], name="figure_agency_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.date} {self.agency_id}"
+
+
+class FigureRecompute(models.Model):
+    """Cells whose figures must be computed again: the area and its ancestors, from `since` on.
+
+    Written in the same transaction as the change that makes them stale, so a lost message to the
+    worker is found again by the periodic sweep. Deleted once the figures are recomputed.
+    """
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    since = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.area_id} since {self.since}"

@@ -1,0 +1,1 @@
+"""The aggregation engine: verified reports become daily figures (DESIGN.md's seven rules)."""
