@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.imports = ("tasks.health", "tasks.maintenance")
+app.conf.imports = ("tasks.health", "tasks.maintenance", "tasks.figures")

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from tracker.figures import engine
 from tracker.models import Area, AreaAlias, User
+from tracker.services.figures import figures_mark
 
 AREA_COLUMNS = (
     "level",
@@ -228,6 +230,8 @@ def area_move(*, area: Area, parent: Area | None, user: User | None = None) -> A
 def area_save(*, area: Area, user: User | None = None) -> Area:
     """Save an area, rewriting the stored ancestry of everything below it if it moved."""
     old_path = area.path
+    stored = Area.objects.filter(pk=area.pk) if area.pk else Area.objects.none()
+    old_parent = stored.values_list("parent_id", flat=True).first()
     area.path = area.path_under(area.parent)
     area.full_clean()
     area._history_user = user
@@ -237,4 +241,9 @@ def area_save(*, area: Area, user: User | None = None) -> Area:
             below.path = area.path + below.path[len(old_path) :]
             below._history_user = user
             below.save(update_fields=["path"])
+        # Its old and new ancestors add up different children now, on every day.
+        moved = {area.pk: engine.FIRST_DAY}
+        if old_parent:
+            moved[old_parent] = engine.FIRST_DAY
+        figures_mark(stale=moved)
     return area

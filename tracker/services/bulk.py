@@ -11,6 +11,7 @@ from tracker.errors import error_dict
 from tracker.models import Agency, Report, User
 from tracker.models.reports import report_problems
 from tracker.services.fast_insert import reports_insert
+from tracker.services.figures import figures_mark, stale_cells
 from tracker.services.reports import COUNTING_STATUSES, report_submit
 
 BATCH = 5000
@@ -102,6 +103,7 @@ def _insert(reports: list[dict], agency: Agency, user: User) -> None:
         try:
             with transaction.atomic():
                 reports_insert(batch, agency=agency, user=user)
+                figures_mark(stale=stale_cells(*((f["area"].pk, f["period_start"]) for f in batch)))
         except IntegrityError:
             # Another request took one of these external ids meanwhile: one by one, as corrections.
             for fields in batch:

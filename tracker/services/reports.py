@@ -10,6 +10,7 @@ from django.utils import timezone
 from tracker.errors import NotAllowed, StateError
 from tracker.models import Agency, Area, Report, ReportStatus, Role, User
 from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
+from tracker.services.figures import figures_mark, stale_cells
 
 # What a submitting agency may set; everything else is the tracker's.
 SUBMITTED_FIELDS = (
@@ -29,11 +30,17 @@ COUNTING_STATUSES = (ReportStatus.PENDING, ReportStatus.VERIFIED)
 RELATED_FIELDS = ["agency", "submitted_by", "area", "destination", "verified_by"]
 
 
-def _save(report: Report, *, user: User, reason: str) -> Report:
+def _place(report: Report) -> tuple[int, date]:
+    return report.area_id, report.period_start
+
+
+def _save(report: Report, *, user: User, reason: str, was: tuple | None = None) -> Report:
+    """Save with history, and mark the figures it touches (where it `was` too) as stale."""
     # Set the acting user explicitly: history must not depend on a request being around.
     report._history_user = user
     report._change_reason = reason
     report.save()
+    figures_mark(stale=stale_cells(*filter(None, (was, _place(report)))))
     return report
 
 
@@ -114,10 +121,11 @@ def report_update(*, report: Report, user: User, **changes) -> Report:
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.status != ReportStatus.PENDING:
         raise StateError(f"Report {report.pk} is {report.status}; only pending reports can change.")
+    was = _place(report)
     for field, value in changes.items():
         setattr(report, field, value)
     _validate(report)
-    return _save(report, user=user, reason="edited")
+    return _save(report, user=user, reason="edited", was=was)
 
 
 @transaction.atomic
@@ -150,11 +158,12 @@ def report_submit(
         getattr(existing, name) == value for name, value in fields.items()
     ):
         return existing, "unchanged"
+    was = _place(existing)
     for name, value in fields.items():
         setattr(existing, name, value)
     existing.status, existing.status_reason = ReportStatus.PENDING, ""
     _validate(existing)
-    return _save(existing, user=submitted_by, reason="corrected"), "updated"
+    return _save(existing, user=submitted_by, reason="corrected", was=was), "updated"
 
 
 def restated(fields: dict) -> dict:
