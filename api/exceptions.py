@@ -43,6 +43,10 @@ def handle(exc, context):
     elif isinstance(exc, RawPostDataException):
         exc = exceptions.ParseError("The body could not be read.")
     response = exception_handler(exc, context)
-    if response is not None and isinstance(response.data, list):
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ParseError):  # the body as a whole is the field at fault
+        response.data = {"body": [str(exc.detail)]}
+    elif isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
     return response

@@ -1,3 +1,5 @@
+from datetime import UTC
+
 import django_filters
 from django.db.models import Q
 
@@ -50,4 +52,6 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(Q(area__path__startswith=area.path))
 
     def changed_since(self, queryset, name, moment):
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 that ISO 8601 allows.
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment
         return queryset.filter(updated_at__gte=moment).order_by("updated_at", "id")

@@ -4,9 +4,9 @@ import hashlib
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.response import Response
 
 from api.exceptions import Conflict, Unprocessable
 from api.models import IdempotencyRecord
@@ -57,22 +57,26 @@ def claim(request) -> IdempotencyRecord | None:
     return record
 
 
-def settle(record: IdempotencyRecord, response: Response) -> None:
-    """Keep the response for replays; after a server error, free the key for a retry."""
+def settle(record: IdempotencyRecord, response) -> None:
+    """Keep the response, as sent, for replays; after a server error, free the key for a retry."""
     if response.status_code >= 500:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
     record.status = response.status_code
-    record.body = response.data
+    record.body = bytes(response.rendered_content) if hasattr(response, "rendered_content") else b""
+    record.content_type = response.get("Content-Type", "")
     record.location = response.get("Location", "")
-    record.save(update_fields=["status", "body", "location"])
+    record.save(update_fields=["status", "body", "content_type", "location"])
 
 
-def replay(record: IdempotencyRecord) -> Response:
-    headers = {"Idempotent-Replayed": "true"}
+def replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(
+        bytes(record.body), status=record.status, content_type=record.content_type or None
+    )
+    response["Idempotent-Replayed"] = "true"
     if record.location:
-        headers["Location"] = record.location
-    return Response(record.body, status=record.status, headers=headers)
+        response["Location"] = record.location
+    return response
 
 
 def purge_expired() -> int:
@@ -103,7 +107,11 @@ class IdempotentMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self._idempotency_record is not None:
-            settle(self._idempotency_record, response)
-            self._idempotency_record = None
+        record, self._idempotency_record = self._idempotency_record, None
+        if record is not None:
+            try:
+                settle(record, response)
+            except Exception:
+                record.delete()  # never leave a key claimed by a request that is over
+                raise
         return response

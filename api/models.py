@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -16,7 +15,8 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     body_hash = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    body = models.BinaryField(default=b"", help_text="The first response's body, as sent.")
+    content_type = models.CharField(max_length=100, blank=True)
     location = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -1,11 +1,14 @@
 """Checking report fields as they come in, one report or a bulk upload of 100,000."""
 
+import re
+
 from rest_framework import serializers
 
 from api.serializers import ReportInputSerializer
 from tracker.models import Area
 
 AREA_FIELDS = ("area", "destination")
+PCODE = re.compile(r"[A-Za-z0-9_-]{1,20}")
 
 
 class RowParser:
@@ -23,7 +26,7 @@ class RowParser:
     def _area(self, value, field):
         if value is None:
             return field.run_validation(None)
-        if not isinstance(value, str) or not 0 < len(value) <= 20 or "\x00" in value:
+        if not isinstance(value, str) or not PCODE.fullmatch(value):
             area = None
         elif self.areas is not None:
             area = self.areas.get(value)

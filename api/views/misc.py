@@ -1,3 +1,5 @@
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -48,3 +50,18 @@ class MeView(APIView):
                 "role": user.role,
             }
         )
+
+
+def not_found(request, exception=None):
+    """404 for a URL that matches nothing: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "No such resource."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "The server failed; the request was not applied."}, status=500
+        )
+    return defaults.server_error(request)

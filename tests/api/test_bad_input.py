@@ -118,3 +118,42 @@ def test_rate_limit_answers_429_with_retry_after(api, areas, settings):
         assert int(api.get(URL)["Retry-After"]) > 0
     finally:
         TokenRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+
+
+# Found by the schemathesis run; each was a 500.
+
+
+def test_a_lone_surrogate_is_refused_as_400_naming_the_field(api, areas):
+    response = api.post(URL, '{"\\ud800": 1, "area": "\\ud800x"}', content_type="application/json")
+    assert response.status_code == 400
+    assert "area" in response.json() and "\\ud800" in response.content.decode()
+
+
+def test_nul_in_a_body_with_an_idempotency_key_is_400_and_replayed(api, areas):
+    body = '{"area": "ZZ\\u0000", "period_start": "2024-11-28", "killed": 1}'
+    first = api.post(URL, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="n-1")
+    again = api.post(URL, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="n-1")
+    assert first.status_code == again.status_code == 400
+    assert again.content == first.content
+
+
+def test_updated_since_with_any_valid_offset_works(api):
+    response = api.get(URL, {"updated_since": "2024-11-28T00:00:00-16:00"})
+    assert response.status_code == 200
+
+
+def test_a_method_a_url_does_not_have_is_405(api, verifier_api):
+    assert api.generic("TRACE", URL).status_code == 405
+    report = api.post(URL, GOOD, format="json")
+    assert report.status_code == 400  # no areas here: only the method matters below
+    assert verifier_api.get(f"{URL}1/verify/").status_code == 405
+
+
+def test_unknown_api_urls_answer_json_404(api):
+    response = api.get("/api/v1/nothing-here/")
+    assert response.status_code == 404 and response.json() == {"detail": "No such resource."}
+
+
+def test_malformed_json_names_the_body(api):
+    response = api.post(URL, "{", content_type="application/json")
+    assert response.status_code == 400 and "body" in response.json()

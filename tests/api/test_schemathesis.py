@@ -1,0 +1,334 @@
+"""Schemathesis over the whole OpenAPI schema: no operation answers 5xx, whatever it is sent.
+
+The schema is the one the service serves at /api/schema/, so endpoints are covered as they are
+added. Every operation is called in-process through the WSGI app with generated valid and invalid
+input (plus a few awkward inputs random generation hardly makes), with a token: as a reporter for
+every operation but verify and reject, and as a verifier for reading, withdrawing, verifying and
+rejecting reports (its other calls end in a 403 before any input is read). Reports of two agencies
+in every state exist, so edits, verify, reject and withdraw reach real reports, not only 404s.
+
+A failure names the operation, the server's traceback and a curl command that reproduces it.
+"""
+
+import csv
+import datetime
+import io
+import json
+import logging
+import traceback
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import DatabaseError, close_old_connections, transaction
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
+
+from api.throttling import TokenRateThrottle
+from tracker import services
+from tracker.models import Area, Role, User
+from tracker.wsgi import application
+
+pytestmark = pytest.mark.django_db
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+EXAMPLES_PER_OPERATION = 40
+DAY = datetime.date(2024, 11, 28)
+# P-codes the migrations load, at every level: generated reports sometimes name a real area and a
+# recent period, so that they get past the first validation and reach the services.
+PCODES = ("SY", "SY02", "SY07", "SY0200", "SY0700", "SY020000")
+REPORT_INPUT_PATHS = ("/api/v1/reports/", "/api/v1/reports/{id}/", "/api/v1/reports/bulk/")
+
+# Set by the fixtures for the running test, read by the hooks and the check below.
+CURRENT: dict = {}
+
+
+# --- How requests are generated and sent --------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+@schemathesis.serializer("text/csv")
+def csv_body(ctx, value) -> bytes:
+    """Report objects as a header line and a row each; anything else is sent as its text."""
+    if isinstance(value, bytes):
+        return value
+    rows = value if isinstance(value, list) else [value]
+    if not rows or not all(isinstance(row, dict) for row in rows):
+        return str(value).encode()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=sorted({str(key) for row in rows for key in row}))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({str(key): _cell(value) for key, value in row.items()})
+    return out.getvalue().encode()
+
+
+def _realistic_report() -> st.SearchStrategy:
+    count = st.integers(0, 5000)
+    return st.fixed_dictionaries(
+        {
+            "area": st.sampled_from(PCODES),
+            "period_start": st.dates(DAY - datetime.timedelta(days=30), DAY).map(str),
+            "killed": count,
+        },
+        optional={
+            "period_end": st.dates(DAY, DAY + datetime.timedelta(days=10)).map(str),
+            "displaced": st.one_of(st.none(), count),
+            "cumulative": st.booleans(),
+            "destination": st.one_of(st.none(), st.sampled_from(PCODES)),
+            "external_id": st.sampled_from(["", "ext-1", "ext-2"]),
+        },
+    )
+
+
+@schema.hook
+def flatmap_body(context, body):
+    """Now and then, make a generated report name a real area and a recent period."""
+    operation = context.operation
+    if operation.method.upper() == "DELETE" or operation.path not in REPORT_INPUT_PATHS:
+        return st.just(body)
+    if isinstance(body, dict):
+        mixed = _realistic_report().map(lambda real: {**body, **real})
+        alone = _realistic_report()
+    elif isinstance(body, list) and body and all(isinstance(row, dict) for row in body):
+        mixed = st.lists(_realistic_report(), min_size=len(body), max_size=len(body)).map(
+            lambda reals: [{**row, **real} for row, real in zip(body, reals, strict=True)]
+        )
+        alone = st.lists(_realistic_report(), min_size=1, max_size=3)
+    else:
+        return st.just(body)
+    return st.one_of(st.just(body), mixed, alone)
+
+
+@schema.hook
+def flatmap_headers(context, headers):
+    """A random `Idempotency-Key` or `If-Match` stops a request before the body is read (400,
+    412): now and then, leave them out."""
+    optional = ("Idempotency-Key", "If-Match")
+    if not headers or not any(name in headers for name in optional):
+        return st.just(headers)
+    without = {name: value for name, value in headers.items() if name not in optional}
+    return st.sampled_from([headers, without])
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Now and then, aim at a report that exists (in any state) rather than a random id."""
+    if "id" not in (path_parameters or {}):
+        return st.just(path_parameters)
+    existing = st.integers(0, 1000).map(
+        lambda n: {**path_parameters, "id": CURRENT["report_ids"][n % len(CURRENT["report_ids"])]}
+    )
+    return st.one_of(st.just(path_parameters), existing)
+
+
+# Inputs clients do send that random generation hardly ever makes: JSON may escape a lone
+# surrogate ("\ud800") that is not valid text, a NUL is valid JSON and URL text but not PostgreSQL
+# text, and Python reads UTC offsets up to 23:59 where PostgreSQL stops at 15:59.
+AWKWARD_BODIES = (b'{"\\ud800": 1}', b'{"\\u0000": 1}')
+AWKWARD_DATETIME = "2024-11-28T00:00:00-16:00"
+
+
+@schema.hook
+def before_add_examples(context, examples):
+    """Add the awkward inputs to each operation's explicit examples."""
+    operation = context.operation
+    raw = operation.definition.raw
+    path = {"id": "0"} if "{id}" in operation.path else {}  # `aim` points 0 at a real report
+    key = {"Idempotency-Key": "st-awkward"} if operation.method.upper() == "POST" else {}
+    content = raw.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        listed = content["application/json"].get("schema", {}).get("type") == "array"
+        for body in AWKWARD_BODIES:
+            for headers in ({}, key):
+                examples.append(
+                    operation.Case(
+                        path_parameters=path,
+                        headers=headers,
+                        body=b"[" + body + b"]" if listed else body,
+                        media_type="application/json",
+                    )
+                )
+    query = [p for p in raw.get("parameters", []) if p.get("in") == "query"]
+    if query:
+        nul, odd = {}, {}
+        for parameter in query:
+            kind = parameter.get("schema", {})
+            if kind.get("type") == "string":
+                nul[parameter["name"]] = "\x00"
+                if kind.get("format") == "date-time":
+                    odd[parameter["name"]] = AWKWARD_DATETIME
+        for values in (nul, odd):
+            if values:
+                examples.append(operation.Case(path_parameters=path, query=values))
+
+
+# --- Fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server_errors():
+    """Tracebacks of the exceptions the app turned into 5xx responses, newest last."""
+    seen: list[str] = []
+
+    def record(sender, **kwargs):
+        seen.append(traceback.format_exc())
+
+    signals.got_request_exception.connect(record)
+    # As Django's own test client does: a request must not close the test's connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    CURRENT["server_errors"] = seen
+    try:
+        yield seen
+    finally:
+        signals.got_request_exception.disconnect(record)
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+        CURRENT.pop("server_errors", None)
+
+
+@pytest.fixture
+def tokens(monkeypatch):
+    """Tokens by role, and reports of the reporter's agency and another one's in every state."""
+    # The rate limit is not under test here; thousands of calls a minute must not turn into 429s.
+    monkeypatch.setattr(TokenRateThrottle, "rate", "1000000/min", raising=False)
+    keys = {
+        username: services.user_issue_token(username=username, agency_code=agency, role=role)
+        for username, agency, role in [
+            ("st-reporter", "ST-OWN", Role.REPORTER),
+            ("st-other", "ST-OTHER", Role.REPORTER),
+            ("st-verifier", "ST-CHECK", Role.VERIFIER),
+        ]
+    }
+    users = User.objects.in_bulk(keys, field_name="username")
+    reporter, other, verifier = users["st-reporter"], users["st-other"], users["st-verifier"]
+    area = Area.objects.get(pcode="SY0200")
+
+    def submit(user, **fields):
+        fields.setdefault("killed", 3)
+        return services.report_create(
+            agency=user.agency, submitted_by=user, area=area, period_start=DAY, **fields
+        )
+
+    def verified(report):
+        return services.report_verify(report=report, user=verifier)
+
+    reports = [
+        submit(reporter, external_id="own-pending"),  # first: what coverage cases aim at
+        verified(submit(reporter, displaced=40, external_id="own-verified")),
+        services.report_reject(report=verified(submit(reporter)), user=verifier, reason="copy"),
+        services.report_withdraw(report=submit(reporter, injured=2), user=reporter),
+        submit(reporter, cumulative=True, displaced=100),
+        submit(other),
+        verified(submit(other, notes="private")),
+    ]
+    CURRENT["report_ids"] = [report.pk for report in reports]
+    yield {Role.REPORTER: keys["st-reporter"], Role.VERIFIER: keys["st-verifier"]}
+    CURRENT.pop("report_ids", None)
+
+
+# --- The tests ---------------------------------------------------------------------------------
+
+
+def not_a_server_error(ctx, response, case):
+    """A 5xx fails, with the server's traceback (schemathesis adds a curl command)."""
+    if response.status_code < 500:
+        return None
+    errors = CURRENT.get("server_errors") or ["(no exception was raised: the app answered 5xx)"]
+    last_lines = "\n".join(errors[-1].rstrip().splitlines()[-12:])
+    raise AssertionError(
+        f"{case.method} {case.formatted_path} answered {response.status_code}.\n"
+        f"Server traceback (last lines):\n{last_lines}"
+    )
+
+
+def verifier_may(ctx) -> bool:
+    """What a verifier can do beyond a 403: read, withdraw, verify and reject reports."""
+    method, path = ctx.operation.method.upper(), ctx.operation.path
+    if path == "/api/v1/reports/":
+        return method == "GET"
+    if path == "/api/v1/reports/{id}/":
+        return method in ("GET", "DELETE")
+    return path in ("/api/v1/reports/{id}/verify/", "/api/v1/reports/{id}/reject/")
+
+
+SETTINGS = hypothesis.settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+# The role parameter names the caller in each test's id, after the operation.
+@schema.exclude(path_regex=r"/(verify|reject)/$").parametrize()
+@pytest.mark.parametrize("role", [Role.REPORTER])
+@SETTINGS
+def test_no_server_error_as_reporter(case, role, tokens, server_errors, caplog):
+    check(case, tokens[role], caplog)
+
+
+@schema.include(verifier_may).parametrize()
+@pytest.mark.parametrize("role", [Role.VERIFIER])
+@SETTINGS
+def test_no_server_error_as_verifier(case, role, tokens, server_errors, caplog):
+    check(case, tokens[role], caplog)
+
+
+def check(case, token: str, caplog) -> None:
+    caplog.set_level(logging.ERROR, logger="django.request")  # 4xx are expected here, not news
+    aim(case)
+    response = call(case, token)
+    case.validate_response(response, checks=[not_a_server_error])
+
+
+def aim(case) -> None:
+    """Coverage cases fill what they do not vary with fixed values: report id 0 and an empty
+    `Idempotency-Key` or `If-Match`, which answer 404, 400 or 412 before the body is read. Aim
+    them at the reporter's pending report and leave those headers out, unless the case is about
+    them."""
+    data = getattr(getattr(case.meta, "phase", None), "data", None)
+    varied = getattr(data, "parameter", None)
+    if varied != "id" and str((case.path_parameters or {}).get("id")) == "0":
+        case.path_parameters["id"] = CURRENT["report_ids"][0]
+    for header in ("Idempotency-Key", "If-Match"):
+        if varied != header and case.headers and case.headers.get(header) == "":
+            del case.headers[header]
+
+
+class _Undo(Exception):
+    pass
+
+
+def call(case, token: str):
+    """Send the case in a savepoint, rolled back after a 5xx.
+
+    The test runs in one transaction, where in production each request has its own: on
+    PostgreSQL one failed query would otherwise fail every later request with "current
+    transaction is aborted", and bury the first failure under copies.
+    """
+    response = None
+    try:
+        with transaction.atomic():
+            response = case.call(headers={"Authorization": f"Token {token}"})
+            if response.status_code >= 500:
+                raise _Undo
+    except _Undo:
+        pass
+    except DatabaseError:  # the request left the transaction broken: it is rolled back
+        if response is None:
+            raise
+    return response
