@@ -3,7 +3,7 @@ from datetime import UTC
 import django_filters
 from django.db.models import Q
 
-from tracker.models import Agency, Area, Report, ReportStatus
+from tracker.models import Agency, Area, DailyFigure, Report, ReportStatus
 from tracker.selectors import area_search
 
 
@@ -55,3 +55,24 @@ class ReportFilter(django_filters.FilterSet):
         # In UTC: PostgreSQL refuses offsets beyond 15:59 that ISO 8601 allows.
         moment = moment.astimezone(UTC) if moment.tzinfo else moment
         return queryset.filter(updated_at__gte=moment).order_by("updated_at", "id")
+
+
+class FigureFilter(django_filters.FilterSet):
+    area = PcodeFilter(
+        method="at_area", help_text="P-code; with `level`, the areas of that level under it."
+    )
+    level = django_filters.ChoiceFilter(choices=[(n, n) for n in range(4)], method="at_level")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = DailyFigure
+        fields = ("area", "level", "date_from", "date_to")
+
+    def at_area(self, queryset, name, area):
+        if self.data.get("level") not in (None, ""):
+            return queryset.filter(area__path__startswith=area.path)  # narrowed by `level`
+        return queryset.filter(area=area)
+
+    def at_level(self, queryset, name, level):
+        return queryset.filter(area__level=int(level))

@@ -4,7 +4,7 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from tracker.models import Area, Report
+from tracker.models import METRICS, Area, DailyFigure, Report
 from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
 from tracker.selectors import sees_private_fields
 
@@ -175,3 +175,47 @@ class BulkSummarySerializer(serializers.Serializer):
         child=serializers.DictField(),
         help_text='Per-row errors: {"row": 3, "errors": {"killed": ["..."]}}; rows count from 1.',
     )
+
+
+FIGURE_COLUMNS = [f"{m}{s}" for m in METRICS for s in ("", "_low", "_high", "_cumulative")]
+
+
+class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
+    """One area's reconciled figures for one day: for each metric the best estimate, low, high
+    and cumulative; how many verified reports and agencies stand behind it and how many reports
+    about it still wait for verification."""
+
+    area = serializers.CharField(source="area.pcode")
+    area_name = serializers.CharField(source="area.name_en")
+    level = serializers.IntegerField(source="area.level")
+
+    class Meta:
+        model = DailyFigure
+        fields = (
+            "area",
+            "area_name",
+            "level",
+            "date",
+            *FIGURE_COLUMNS,
+            "report_count",
+            "agency_count",
+            "pending_reports",
+            "computed_at",
+        )
+        read_only_fields = fields
+
+    @staticmethod
+    def row(figure: DailyFigure) -> list:
+        """The same columns as a CSV row, without the cost of a serializer per row."""
+        area = figure.area
+        return [
+            area.pcode,
+            area.name_en,
+            area.level,
+            figure.date.isoformat(),
+            *(getattr(figure, column) for column in FIGURE_COLUMNS),
+            figure.report_count,
+            figure.agency_count,
+            figure.pending_reports,
+            figure.computed_at.isoformat(),
+        ]

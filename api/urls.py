@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api.views.areas import AreaViewSet
+from api.views.figures import DailyFigureList
 from api.views.misc import HealthView, MeView
 from api.views.reports import ReportBulkView, ReportViewSet
 
@@ -16,5 +17,6 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("me/", MeView.as_view(), name="me"),
     path("reports/bulk/", ReportBulkView.as_view(), name="report-bulk"),
+    path("figures/daily/", DailyFigureList.as_view(), name="figures-daily"),
     *router.urls,
 ]

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from tracker.models import Area, Report, ReportStatus, Role, User
+from tracker.models import Area, DailyFigure, Report, ReportStatus, Role, User
 
 
 def areas_with_parents() -> QuerySet[Area]:
@@ -52,6 +52,10 @@ def area_search(text: str) -> QuerySet[Area]:
         )
         .distinct()
     )
+
+
+def figures_with_areas() -> QuerySet[DailyFigure]:
+    return DailyFigure.objects.select_related("area").order_by("area__pcode", "date")
 
 
 def service_health() -> dict:

@@ -1,0 +1,96 @@
+"""Daily figures, as JSON pages or streamed CSV and HXL exports."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+
+from api.filters import FigureFilter
+from api.serializers import FigureSerializer
+from tracker.selectors import figures_with_areas
+
+HXL_METRICS = {
+    "displaced": "#affected+displaced",
+    "returned": "#affected+returned",
+    "killed": "#affected+killed",
+    "injured": "#affected+injured",
+    "killed_children": "#affected+killed+children",
+    "injured_children": "#affected+injured+children",
+}
+HXL_SUFFIXES = {"": "", "_low": "+min", "_high": "+max", "_cumulative": "+cumulative"}
+HXL_LEVELS = {0: "#country", 1: "#adm1", 2: "#adm2", 3: "#adm3"}
+
+
+def hxl_tags(columns: list[str], levels: set[int]) -> list[str]:
+    """The HXL hashtag row: codes tagged by the rows' level (#adm1+code for governorates)."""
+    place = HXL_LEVELS[next(iter(levels))] if len(levels) == 1 else "#loc"
+    tags = {
+        "area": f"{place}+code",
+        "area_name": f"{place}+name",
+        "level": "#loc+level",
+        "date": "#date",
+        "report_count": "#meta+reports",
+        "agency_count": "#meta+agencies",
+        "pending_reports": "#meta+reports+pending",
+        "computed_at": "#date+computed",
+    }
+    for metric, tag in HXL_METRICS.items():
+        for suffix, attribute in HXL_SUFFIXES.items():
+            tags[metric + suffix] = tag + attribute
+    return [tags[column] for column in columns]
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+class FigureQuery(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["json", "csv", "hxl"], default="json")
+
+
+class DailyFigureList(ListAPIView):
+    """Reconciled daily figures per area and day (DESIGN.md's rules; the README explains them).
+
+    Days without any verified report have no row. `format=csv` and `format=hxl` stream every
+    matching row, without pages; HXL adds the hashtag row.
+    """
+
+    serializer_class = FigureSerializer
+    filterset_class = FigureFilter
+
+    def get_queryset(self):
+        return figures_with_areas()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", enum=["json", "csv", "hxl"], description="Default json.")
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        query = FigureQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        export = query.validated_data["format"]
+        if export == "json":
+            return self.list(request, *args, **kwargs)
+        return self.stream(export)
+
+    def stream(self, export: str) -> StreamingHttpResponse:
+        figures = self.filter_queryset(self.get_queryset())
+        columns = list(FigureSerializer.Meta.fields)
+        levels = set(figures.values_list("area__level", flat=True).distinct()) or {1}
+        writer = csv.writer(Echo())
+
+        def rows():
+            yield writer.writerow(columns)
+            if export == "hxl":
+                yield writer.writerow(hxl_tags(columns, levels))
+            for figure in figures.iterator(chunk_size=2000):
+                yield writer.writerow(FigureSerializer.row(figure))
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        name = "daily-figures" + ("-hxl" if export == "hxl" else "")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response

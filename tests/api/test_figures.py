@@ -1,0 +1,80 @@
+"""Daily figures through the API: current after each write, filtered, exported as CSV and HXL."""
+
+import csv
+import io
+
+import pytest
+
+from tests.api.conftest import client_for
+from tests.factories import AgencyFactory, UserFactory
+from tracker.models import Role
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/figures/daily/"
+
+
+@pytest.fixture
+def submitted(api, verifier_api, areas, django_capture_on_commit_callbacks):
+    """Two agencies' reports for the same district and day, verified; one pending elsewhere."""
+    other = client_for(UserFactory(agency=AgencyFactory(code="SCD"), role=Role.REPORTER))
+    with django_capture_on_commit_callbacks(execute=True):
+        for client, killed in ((api, 3), (other, 5)):
+            report = client.post(
+                "/api/v1/reports/",
+                {"area": "ZZ0101", "period_start": "2024-11-28", "killed": killed},
+                format="json",
+            ).json()
+            verifier_api.post(f"/api/v1/reports/{report['id']}/verify/")
+        api.post(
+            "/api/v1/reports/",
+            {"area": "ZZ0102", "period_start": "2024-11-28", "displaced": 40},
+            format="json",
+        )
+
+
+def test_figures_are_current_when_the_request_returns(api, submitted):
+    rows = api.get(URL, {"area": "ZZ0101"}).json()["results"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["area"], row["level"], row["date"]) == ("ZZ0101", 2, "2024-11-28")
+    assert (row["killed"], row["killed_low"], row["killed_high"]) == (5, 3, 8)
+    assert row["killed_cumulative"] == 5 and row["displaced"] is None
+    assert (row["report_count"], row["agency_count"]) == (2, 2)
+
+
+def test_parents_add_up_children_and_count_pending_reports(api, submitted):
+    (governorate,) = api.get(URL, {"area": "ZZ01"}).json()["results"]
+    assert (governorate["killed"], governorate["killed_high"]) == (5, 8)
+    assert governorate["pending_reports"] == 1
+    levels = api.get(URL, {"area": "ZZ", "level": 2}).json()["results"]
+    assert [r["area"] for r in levels] == ["ZZ0101"]  # the other district has no verified report
+
+
+def test_filters_refuse_bad_values(api):
+    for params in (
+        {"area": "nowhere"},
+        {"level": 9},
+        {"date_from": "2024-13-01"},
+        {"format": "pdf"},
+    ):
+        response = api.get(URL, params)
+        assert response.status_code == 400 and next(iter(params)) in response.json()
+
+
+def test_csv_and_hxl_exports_carry_the_json_columns(api, submitted):
+    json_row = api.get(URL, {"area": "ZZ0101"}).json()["results"][0]
+    response = api.get(URL, {"area": "ZZ", "level": 2, "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == list(json_row)
+    assert dict(zip(rows[0], rows[1], strict=True))["killed_high"] == "8"
+
+    hxl = api.get(URL, {"area": "ZZ", "level": 2, "format": "hxl"})
+    header, tags, *data = csv.reader(io.StringIO(b"".join(hxl.streaming_content).decode()))
+    tagged = dict(zip(header, tags, strict=True))
+    assert tagged["area"] == "#adm2+code" and tagged["date"] == "#date"
+    assert tagged["killed"] == "#affected+killed" and tagged["displaced"] == "#affected+displaced"
+    assert len(data) == 1
+    governorates = api.get(URL, {"level": 1, "format": "hxl"})
+    tags = list(csv.reader(io.StringIO(b"".join(governorates.streaming_content).decode())))[1]
+    assert tags[0] == "#adm1+code"
