@@ -41,8 +41,9 @@ def database_url(db: dict) -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    """A real `celery -A tasks worker` on Redis, reading the test database. Yields the process."""
+def start_worker(transactional_db, tmp_path):
+    """Starts real `celery -A tasks worker` processes on Redis, reading the test database;
+    `start_worker(beat=True)` runs the periodic sweep too, every FIGURES_SWEEP_SECONDS (2 s)."""
     redis_url = os.environ.get("REDIS_URL")
     require("Redis (set REDIS_URL)", redis_is_up(redis_url))
     env = {
@@ -51,32 +52,39 @@ def celery_worker(transactional_db, tmp_path):
         "SECRET_KEY": "tests-only-secret-key",
         "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": redis_url,
+        "FIGURES_SWEEP_SECONDS": "2",
     }
-    log = (tmp_path / "worker.log").open("w")
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "tasks",
-        "worker",
-        "--pool=solo",
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=INFO",
-    ]
-    worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=log)
+    workers = []
+
+    def start(*, beat: bool = False) -> subprocess.Popen:
+        number = len(workers)
+        log = (tmp_path / f"worker{number}.log").open("w")
+        command = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo",
+                   "--without-gossip", "--without-mingle", "--loglevel=INFO"]  # fmt: skip
+        if beat:
+            command += ["--beat", "--schedule", str(tmp_path / f"beat{number}")]
+        worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=log)
+        workers.append((worker, log))
+        return worker
+
     celery_app.conf.task_always_eager = False
     try:
-        yield worker
+        yield start
     finally:
         celery_app.conf.task_always_eager = True
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
+        for worker, log in workers:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            log.close()
+
+
+@pytest.fixture
+def celery_worker(start_worker):
+    """One real worker, started."""
+    return start_worker()
 
 
 @pytest.fixture(autouse=True)

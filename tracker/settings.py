@@ -20,6 +20,7 @@ REDIS_URL = env_str("REDIS_URL", None)
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Damascus")
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 64 * 1024 * 1024)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
+FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 60)
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -170,7 +171,7 @@ WHITENOISE_USE_FINDERS = True
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "tracker.purge_idempotency_keys", "schedule": 3600.0},
     # Finds stale figures whose message was lost (a worker killed, Redis restarted).
-    "refresh-figures": {"task": "tracker.refresh_figures", "schedule": 60.0},
+    "refresh-figures": {"task": "tracker.refresh_figures", "schedule": FIGURES_SWEEP_SECONDS},
 }
 # A task's hard time limit (300 s) stays below the broker's visibility timeout, so a task still
 # running is never handed to a second worker; one whose worker died is, after this long.

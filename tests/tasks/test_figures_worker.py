@@ -1,0 +1,92 @@
+"""A real worker on Redis keeps the figures exact: current after commit, and after being killed
+(SIGKILL) in the middle of a recompute and started again."""
+
+import signal
+import time
+
+import psycopg2
+import pytest
+from django.db import connection
+
+from tests.conftest import require
+from tests.factories import AgencyFactory, AreaFactory, UserFactory
+from tracker import services
+from tracker.figures.engine import LOCK_SPACE
+from tracker.models import DailyFigure, FigureRecompute, Role
+from tracker.services.figures import figures_differences
+
+
+def wait_until(condition, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {seconds} s: {condition.__doc__}")
+        time.sleep(0.2)
+
+
+def figures_settled() -> bool:
+    """every stale cell recomputed"""
+    return DailyFigure.objects.exists() and not FigureRecompute.objects.exists()
+
+
+def submit_verified(area, killed: int) -> None:
+    reporter = UserFactory(agency=AgencyFactory(), role=Role.REPORTER)
+    report = services.report_create(
+        agency=reporter.agency, submitted_by=reporter, area=area,
+        period_start="2024-11-27", period_end="2024-11-29", killed=killed,
+    )  # fmt: skip
+    services.report_verify(report=report, user=UserFactory(role=Role.VERIFIER))
+
+
+@pytest.fixture
+def district():
+    return AreaFactory(parent=AreaFactory(parent=AreaFactory()))
+
+
+def test_figures_are_current_after_commit(celery_worker, district):
+    submit_verified(district, killed=30)
+    wait_until(figures_settled)
+    assert list(DailyFigure.objects.filter(area=district).values_list("killed", flat=True)) == [
+        10,
+        10,
+        10,
+    ]
+    assert figures_differences() == 0
+
+
+def test_a_worker_killed_mid_recompute_loses_nothing(start_worker, district):
+    require("PostgreSQL (set DATABASE_URL)", connection.vendor == "postgresql")
+    country = district.parent.parent
+    blocker = psycopg2.connect(**connection.get_connection_params())
+    blocker.autocommit = True
+    with blocker.cursor() as cursor:  # the country's lock: a recompute stops before its last level
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_SPACE, country.pk])
+    try:
+        first = start_worker()
+        submit_verified(district, killed=12)
+
+        def worker_waits():
+            """the worker has written the lower levels and waits for the country's lock"""
+            with blocker.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND classid = %s AND objid = %s",
+                    [LOCK_SPACE, country.pk],
+                )
+                return cursor.fetchone()[0] > 0
+
+        wait_until(worker_waits)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        with blocker.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, country.pk])
+        blocker.close()
+    # The killed recompute wrote nothing that stays; its stale cells are still recorded.
+    assert FigureRecompute.objects.exists()
+    assert not DailyFigure.objects.filter(area=district).exists()
+
+    start_worker(beat=True)  # the periodic sweep finds what the killed worker left
+    wait_until(figures_settled)
+    assert figures_differences() == 0
+    assert DailyFigure.objects.get(area=country, date="2024-11-28").killed == 4
