@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api.views.areas import AreaViewSet
-from api.views.figures import DailyFigureList
+from api.views.figures import DailyFigureExplain, DailyFigureList
 from api.views.misc import HealthView, MeView
 from api.views.reports import ReportBulkView, ReportViewSet
 
@@ -18,5 +18,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("reports/bulk/", ReportBulkView.as_view(), name="report-bulk"),
     path("figures/daily/", DailyFigureList.as_view(), name="figures-daily"),
+    path("figures/daily/explain/", DailyFigureExplain.as_view(), name="figures-explain"),
     *router.urls,
 ]

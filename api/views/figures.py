@@ -3,12 +3,17 @@
 import csv
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.filters import FigureFilter
 from api.serializers import FigureSerializer
+from tracker.figures.explain import explain_cell
+from tracker.models import Area
 from tracker.selectors import figures_with_areas
 
 HXL_METRICS = {
@@ -94,3 +99,20 @@ class DailyFigureList(ListAPIView):
         name = "daily-figures" + ("-hxl" if export == "hxl" else "")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
+
+
+class ExplainQuery(serializers.Serializer):
+    area = serializers.SlugRelatedField(slug_field="pcode", queryset=Area.objects.all())
+    date = serializers.DateField()
+
+
+class DailyFigureExplain(APIView):
+    """How one area's figures for one day were made: every contributing report with the share of
+    its count that falls on that day, each agency's total, the rule that picked the value, and the
+    areas below against the area's own reports."""
+
+    @extend_schema(parameters=[ExplainQuery], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        query = ExplainQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(explain_cell(query.validated_data["area"], query.validated_data["date"]))

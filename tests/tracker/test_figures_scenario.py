@@ -68,3 +68,22 @@ def test_the_country_does_not_add_up_overlapping_counts(figures):
     # By 3 Dec SNHR's total, 149, not the 20 of Idleb's 17 and Aleppo's 3.
     assert figures("SY", "2024-12-03").killed_cumulative == 149
     assert figures_differences() == 0
+
+
+def test_explain_shows_how_idleb_killed_on_28_november_was_made(figures):
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    response = client.get("/api/v1/figures/daily/explain/", {"area": "SY07", "date": "2024-11-28"})
+    killed = response.json()["metrics"]["killed"]
+    assert killed["figure"] == {"value": 5, "low": 4, "high": 12, "cumulative": 12}
+    assert killed["agency_totals"] == {"OCHA": 4}
+    assert killed["children_sum"] == {"value": 5, "low": 3, "high": 8}
+    assert "sum of the areas below" in killed["rule"]
+    (ocha,) = killed["contributions"]
+    assert (ocha["reported"], ocha["share_of_day"]) == (12, 4)
+    displaced = response.json()["metrics"]["displaced"]
+    assert displaced["contributions"][0]["cumulative"] and displaced["own"]["value"] == 4666

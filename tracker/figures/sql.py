@@ -47,29 +47,30 @@ amounts AS (  -- each metric on its own
 
 FLOWS = """
 standing AS (  -- rule 2: of two totals as of one day, the one created last stands
-    SELECT agency_id, area_id, metric, first_n, last_n, amount,
+    SELECT id, agency_id, area_id, metric, first_n, last_n, amount,
            ROW_NUMBER() OVER (PARTITION BY agency_id, area_id, metric, first_n, last_n
                               ORDER BY created_at DESC, id DESC) AS latest
     FROM amounts WHERE cumulative AND amount IS NOT NULL
 ),
 lowered AS (  -- rule 2: a later, lower total corrects the earlier ones
-    SELECT agency_id, area_id, metric, first_n, last_n,
+    SELECT id, agency_id, area_id, metric, first_n, last_n,
            MIN(amount) OVER (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n DESC
                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total
     FROM standing WHERE latest = 1
 ),
 flows AS (  -- rule 2: cumulative series become flows; plain reports are flows already
-    SELECT agency_id, area_id, metric, first_n, last_n, CAST(amount AS BIGINT) AS amount
+    SELECT id AS report_id, agency_id, area_id, metric, first_n, last_n,
+           CAST(amount AS BIGINT) AS amount
     FROM amounts WHERE NOT cumulative AND amount IS NOT NULL
     UNION ALL
-    SELECT agency_id, area_id, metric,
+    SELECT id, agency_id, area_id, metric,
            COALESCE((LAG(last_n) OVER series) + 1, first_n), last_n,
            CAST(total - COALESCE(LAG(total) OVER series, 0) AS BIGINT)
     FROM lowered
     WINDOW series AS (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n)
 ),
 shares AS (  -- rule 3: days 1..k of n together get ceil(c*k/n); a share of 0 is a reported 0
-    SELECT f.agency_id, f.area_id, f.metric, c.n,
+    SELECT f.report_id, f.agency_id, f.area_id, f.metric, c.n,
            (f.amount * (c.n - f.first_n + 1) + f.span - 1) / f.span
            - (f.amount * (c.n - f.first_n) + f.span - 1) / f.span AS share
     FROM (SELECT flows.*, last_n - first_n + 1 AS span FROM flows) f
@@ -240,3 +241,9 @@ DELETE FROM {table} WHERE id IN (
     JOIN scope s ON s.area_id = t.area_id
     JOIN tracker_calendarday c ON c.day = t.date
     WHERE c.n >= s.since_n)"""
+
+
+def own_shares(scope: str) -> str:
+    """Each verified report's share of each metric, per day, in the scope's areas (for explain)."""
+    return f"""{_with(scope, has_children=False)}
+SELECT s.report_id, s.agency_id, s.metric, s.share FROM shares s WHERE s.n = %s"""
