@@ -5,8 +5,8 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from tracker.models import METRICS, Area, DailyFigure, Report
-from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
 from tracker.selectors import sees_private_fields
+from tracker.services.reports import SUBMITTED_FIELDS
 
 MAX_COUNT = 2_147_483_647  # what a report's count column holds
 
@@ -128,17 +128,7 @@ class ReportSerializer(SharedFieldsMixin, serializers.ModelSerializer):
         fields = (
             "id",
             "agency",
-            "area",
-            "period_start",
-            "period_end",
-            *COUNT_FIELDS,
-            *CHILD_FIELDS,
-            "cumulative",
-            "destination",
-            "external_id",
-            "source_url",
-            "source_name",
-            "notes",
+            *SUBMITTED_FIELDS,
             "status",
             "status_reason",
             "submitted_by",
