@@ -14,7 +14,6 @@ from tests.tracker.figures_reference import METRICS, R
 from tests.tracker.test_figures_rules import (
     AREAS,
     DAY0,
-    calendar,  # noqa: F401 (a fixture)
     expected,
     make_areas,
     stored_figures,
@@ -96,7 +95,7 @@ def apply(step, areas, reporters, verifier) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(steps=steps)
-def test_incremental_figures_equal_a_rebuild_and_the_reference(calendar, steps):  # noqa: F811
+def test_incremental_figures_equal_a_rebuild_and_the_reference(calendar, steps):
     with transaction.atomic():
         areas = make_areas()
         reporters = {

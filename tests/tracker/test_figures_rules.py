@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.factories import AgencyFactory, AreaFactory, UserFactory
 from tests.tracker.figures_reference import METRICS, R, reference_figures
-from tracker.figures.engine import calendar_ensure, rebuild
+from tracker.figures.engine import rebuild
 from tracker.models import DailyFigure, Report
 
 pytestmark = pytest.mark.django_db
@@ -76,11 +76,6 @@ def stored_figures() -> dict:
 def expected(records) -> dict:
     parents = {pcode: (pcode[:-1] or None) if len(pcode) > 2 else None for pcode in AREAS}
     return reference_figures(records, parents)
-
-
-@pytest.fixture
-def calendar():
-    calendar_ensure()  # once, outside the examples' rolled-back transactions
 
 
 @settings(
