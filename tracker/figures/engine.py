@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tracker.figures import sql
+from tracker.figures import prepared, sql
 from tracker.models import Area, CalendarDay, DailyFigure, FigureAgency, FigureRecompute
 
 LEVELS = (3, 2, 1, 0)
@@ -29,19 +29,21 @@ def calendar_ensure() -> None:
     )
 
 
-def _run(statement: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
-def _pass(level: int, scope: str, params: list, replace: bool) -> None:
+def _pass(level: int, scope: str, params: list, replace: bool, run) -> None:
     """One level: (re)write the figures and contributing agencies of the scope's areas."""
     children = level < 3
     if replace:
-        _run(sql.delete_rows("tracker_figureagency", scope), params)
-        _run(sql.delete_rows("tracker_dailyfigure", scope), params)
-    _run(sql.insert_agencies(scope, children), params)
-    _run(sql.insert_figures(scope, children), [*params, timezone.now()])
+        run(
+            f"figures_drop_agencies_{level}", sql.delete_rows("tracker_figureagency", scope), params
+        )
+        run(f"figures_drop_figures_{level}", sql.delete_rows("tracker_dailyfigure", scope), params)
+    run(f"figures_agencies_{level}", sql.insert_agencies(scope, children), params)
+    run(f"figures_figures_{level}", sql.insert_figures(scope, children), [*params, timezone.now()])
+
+
+def _run(name: str, statement: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
 
 
 def _lock(governorates: list[int], countries: list[int]) -> None:
@@ -73,16 +75,25 @@ def recompute(dirty: dict[int, date]) -> None:
         return
     calendar_ensure()
     by_level = _affected(dirty)
+    postgresql = connection.vendor == "postgresql"
     with transaction.atomic():
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         _lock(list(by_level[1]), [])
         for level in LEVELS:
             if level == 0:
                 _lock([], list(by_level[0]))  # last: every recompute ends at the country
-            areas = by_level[level]
-            if areas:
+            areas = sorted(by_level[level].items())
+            if not areas:
+                continue
+            if postgresql:
+                params = [[pk for pk, _ in areas], [since for _, since in areas]]
+                _pass(level, prepared.ARRAY_SCOPE, params, replace=True, run=prepared.execute)
+            else:
                 scope = "VALUES " + ", ".join(["(%s, %s)"] * len(areas))
-                params = [value for item in sorted(areas.items()) for value in item]
-                _pass(level, scope, params, replace=True)
+                params = [value for item in areas for value in item]
+                _pass(level, scope, params, replace=True, run=_run)
 
 
 def rebuild() -> None:
@@ -99,5 +110,6 @@ def rebuild() -> None:
         FigureAgency.objects.all().delete()
         DailyFigure.objects.all().delete()
         for level in LEVELS:
-            _pass(level, "SELECT id, 0 FROM tracker_area WHERE level = %s", [level], replace=False)
+            scope = "SELECT id, 0 FROM tracker_area WHERE level = %s"
+            _pass(level, scope, [level], replace=False, run=_run)
         FigureRecompute.objects.filter(id__lte=settled).delete()
