@@ -79,7 +79,7 @@ def recompute(dirty: dict[int, date]) -> None:
     with transaction.atomic():
         if postgresql:
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         _lock(list(by_level[1]), [])
         for level in LEVELS:
             if level == 0:
