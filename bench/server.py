@@ -95,8 +95,9 @@ class Load:
         return Load(self.seconds + other.seconds, self.statuses + other.statuses)
 
 
-def hammer(port, path, body, headers, *, count, concurrency, time_limit) -> Load:
-    """POST `body` to `path` `count` times from `concurrency` threads; stop after `time_limit` s."""
+def hammer(port, path, body, headers, *, count, concurrency, time_limit, method="POST") -> Load:
+    """POST `body` (or another `method`) to `path` `count` times from `concurrency` threads; stop
+    after `time_limit` s."""
     tickets, lock = iter(range(count)), threading.Lock()
     stop_at = time.perf_counter() + time_limit
 
@@ -108,7 +109,7 @@ def hammer(port, path, body, headers, *, count, concurrency, time_limit) -> Load
                 if next(tickets, None) is None:
                     break
             try:
-                connection.request("POST", path, body, headers)
+                connection.request(method, path, body, headers)
                 response = connection.getresponse()
                 response.read()
                 statuses[response.status] += 1

@@ -1,7 +1,8 @@
-"""The baseline for report creation: the same insert with nothing around it.
+"""Baselines: the same work as the API with nothing around it.
 
-No DRF, no authentication, no validation: parse the JSON, find the area, `Report.objects.create`
-(which, like the API, also writes the report's history row).
+Report creation: no DRF, no authentication, no validation: parse the JSON, find the area,
+`Report.objects.create` (which, like the API, also writes the report's history row).
+Daily figures: one area's rows as JSON, straight from `values()`.
 """
 
 import json
@@ -12,7 +13,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from tracker.models import Area, Report, User
+from tracker.figures.sql import FIGURE_COLUMNS
+from tracker.models import Area, DailyFigure, Report, User
 from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
 
 MINIMAL_USERNAME = "bench-reporter"  # the same user as the API calls
@@ -38,3 +40,15 @@ def minimal_create(request):
         **{field: data[field] for field in (*COUNT_FIELDS, *CHILD_FIELDS) if field in data},
     )
     return JsonResponse({"id": report.pk}, status=201)
+
+
+DAILY_FIELDS = (
+    *("area__pcode", "area__name_en", "area__level", "date", *FIGURE_COLUMNS),
+    *("report_count", "agency_count", "pending_reports", "computed_at"),
+)
+
+
+def minimal_daily(request):
+    """The baseline for one area's daily figures: the same rows, no DRF, no authentication."""
+    figures = DailyFigure.objects.filter(area__pcode=request.GET["area"]).order_by("date")
+    return JsonResponse({"results": list(figures.values(*DAILY_FIELDS)[:1000])})

@@ -1,0 +1,82 @@
+"""Goal 6: one sub-district's daily figures for a year through the API >= 0.5x the throughput of
+a minimal Django view returning the same rows as JSON (bench.views.minimal_daily)."""
+
+import json
+
+from bench.results import Section, verdict
+from bench.server import Load, hammer, request
+
+GOAL = 0.5
+API_PATH = "/api/v1/figures/daily/?area={}&page_size=1000"
+MINIMAL_PATH = "/bench/minimal-daily/?area={}"
+SKIP = {"computed_at"}  # the same instant, written by two serializers
+
+
+def _rows(port: int, path: str, headers: dict) -> tuple[int, list[dict]]:
+    status, body = request(port, "GET", path, headers=headers)
+    return status, json.loads(body).get("results", []) if status == 200 else []
+
+
+def same_rows(api: list[dict], minimal: list[dict]) -> bool:
+    renamed = {"area__pcode": "area", "area__name_en": "area_name", "area__level": "level"}
+    minimal = [{renamed.get(k, k): v for k, v in row.items() if k not in SKIP} for row in minimal]
+    return [{k: v for k, v in row.items() if k not in SKIP} for row in api] == minimal
+
+
+def run(port: int, token: str, pcode: str, *, count: int, rounds: int, concurrency: int) -> Section:
+    targets = {
+        "api": (API_PATH.format(pcode), {"Authorization": f"Token {token}"}),
+        "minimal": (MINIMAL_PATH.format(pcode), {}),
+    }
+    answers = {name: _rows(port, path, headers) for name, (path, headers) in targets.items()}
+
+    def load(name: str, requests: int) -> Load:
+        path, headers = targets[name]
+        return hammer(
+            port,
+            path,
+            None,
+            headers,
+            count=requests,
+            concurrency=concurrency,
+            time_limit=300,
+            method="GET",
+        )
+
+    for name in targets:  # warm up
+        load(name, 2 * concurrency)
+    totals = {name: Load() for name in targets}
+    per_round = count // rounds
+    for round_ in range(rounds):  # alternate, so drift on a shared machine hits both alike
+        for name in sorted(targets, reverse=round_ % 2 == 1):
+            totals[name] += load(name, per_round)
+
+    rows = len(answers["api"][1])
+    section = Section(
+        f"6. One area's daily figures: GET {targets['api'][0]} ({rows} rows), "
+        f"{count} GETs each, {rounds} alternating rounds, {concurrency} client threads"
+    )
+    api, minimal = totals["api"], totals["minimal"]
+    section.add("API", f"{api.rate:8.1f} req/s  {_codes(api)}")
+    section.add(
+        f"minimal  GET {targets['minimal'][0]}", f"{minimal.rate:8.1f} req/s  {_codes(minimal)}"
+    )
+    ratio = api.rate / minimal.rate if minimal.rate else 0.0
+    section.add(
+        "ratio API / minimal", f"{ratio:8.2f}x     goal >= {GOAL}x: {verdict(ratio >= GOAL)}"
+    )
+    if rows != 365:
+        section.problems.append(f"wanted 365 rows for {pcode}, the API gave {rows}")
+    if not same_rows(answers["api"][1], answers["minimal"][1]):
+        section.problems.append("the API and the minimal view answer different rows")
+    for name, total in totals.items():
+        if set(total.statuses) != {200} or total.requests != per_round * rounds:
+            section.problems.append(
+                f"{name}: wanted {per_round * rounds} x 200, got {_codes(total)}"
+            )
+    return section
+
+
+def _codes(load: Load) -> str:
+    pairs = sorted(load.statuses.items(), key=str)
+    return "(" + ", ".join(f"{n} x {code}" for code, n in pairs) + ")"
