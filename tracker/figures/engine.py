@@ -1,7 +1,9 @@
-"""Running the engine's passes: incrementally for a few areas, or a full rebuild.
+"""Running the engine: incrementally for a few areas from a day on, or a full rebuild.
 
 Both go level by level from the sub-districts up, each level from its own reports and its
-children's freshly stored figures, with the same SQL (tracker.figures.sql).
+children's freshly stored rows, with the same statements (tracker.figures.sql). An incremental
+recompute reads an area's reports that can change the days it replaces, and the running totals
+stored before them, so its cost follows the cells it replaces, not the size of the tables.
 """
 
 from datetime import date, timedelta
@@ -10,11 +12,24 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tracker.figures import prepared, sql
-from tracker.models import Area, CalendarDay, DailyFigure, FigureAgency, FigureRecompute
+from tracker.models import (
+    AgencyFigure,
+    Area,
+    CalendarDay,
+    DailyFigure,
+    FigureRecompute,
+    PendingFigure,
+)
 
 LEVELS = (3, 2, 1, 0)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 LOCK_SPACE = 7_301  # pg_advisory_xact_lock(LOCK_SPACE, area id): one lock per governorate
+# Incremental scope on PostgreSQL: three arrays, whatever the number of areas.
+ARRAY_SCOPE = (
+    "SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::date[])"
+    " AS s(area_id, since_n, since_day)"
+)
+LEVEL_SCOPE = "SELECT id, %s, %s FROM tracker_area WHERE level = %s"
 
 
 def calendar_ensure() -> None:
@@ -29,21 +44,25 @@ def calendar_ensure() -> None:
     )
 
 
-def _pass(level: int, scope: str, params: list, replace: bool, run) -> None:
-    """One level: (re)write the figures and contributing agencies of the scope's areas."""
-    children = level < 3
-    if replace:
-        run(
-            f"figures_drop_agencies_{level}", sql.delete_rows("tracker_figureagency", scope), params
-        )
-        run(f"figures_drop_figures_{level}", sql.delete_rows("tracker_dailyfigure", scope), params)
-    run(f"figures_agencies_{level}", sql.insert_agencies(scope, children), params)
-    run(f"figures_figures_{level}", sql.insert_figures(scope, children), [*params, timezone.now()])
+def dialect() -> sql.Dialect:
+    return sql.Dialect(postgresql=connection.vendor == "postgresql")
 
 
 def _run(name: str, statement: str, params: list) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
+
+
+def _pass(level: int, scope: str, params: list, run) -> None:
+    """One level: the agency rows, pending counts and figures of the scope's areas."""
+    d, children = dialect(), level < 3
+    run(f"figures_agencies_{level}", sql.insert_agencies(d, scope, children), params)
+    run(f"figures_pending_{level}", sql.insert_pending(d, scope, children), params)
+    run(
+        f"figures_figures_{level}",
+        sql.insert_figures(d, scope, children),
+        [*params, timezone.now()],
+    )
 
 
 def _lock(governorates: list[int], countries: list[int]) -> None:
@@ -54,19 +73,33 @@ def _lock(governorates: list[int], countries: list[int]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, area_id])
 
 
-def _affected(dirty: dict[int, date]) -> dict[int, dict[int, int]]:
-    """{level: {area id: first day ordinal}} for the dirty areas and all their ancestors."""
+def _affected(dirty: dict[int, date]) -> dict[int, dict[int, date]]:
+    """{level: {area id: first day}} for the dirty areas and all their ancestors."""
     paths = dict(Area.objects.filter(pk__in=dirty).values_list("pk", "path"))
     pcodes = {pcode for path in paths.values() for pcode in path.split("/") if pcode}
     areas = {pcode: (pk, level) for pk, pcode, level in
              Area.objects.filter(pcode__in=pcodes).values_list("pk", "pcode", "level")}  # fmt: skip
-    by_level: dict[int, dict[int, int]] = {level: {} for level in LEVELS}
+    by_level: dict[int, dict[int, date]] = {level: {} for level in LEVELS}
     for area_id, path in paths.items():
-        since = dirty[area_id].toordinal()
+        since = dirty[area_id]
         for pcode in filter(None, path.split("/")):
             pk, level = areas[pcode]
             by_level[level][pk] = min(since, by_level[level].get(pk, since))
     return by_level
+
+
+def _scope(areas: dict[int, date]) -> tuple[str, list]:
+    """The scope of these areas (each from its day on) and its parameters."""
+    items = sorted(areas.items())
+    if connection.vendor == "postgresql":
+        columns = [
+            [pk for pk, _ in items],
+            [d.toordinal() for _, d in items],
+            [d for _, d in items],
+        ]
+        return ARRAY_SCOPE, columns
+    values = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(items))
+    return values, [value for pk, d in items for value in (pk, d.toordinal(), d)]
 
 
 def recompute(dirty: dict[int, date]) -> None:
@@ -76,24 +109,16 @@ def recompute(dirty: dict[int, date]) -> None:
     calendar_ensure()
     by_level = _affected(dirty)
     postgresql = connection.vendor == "postgresql"
+    run = prepared.execute if postgresql else _run
     with transaction.atomic():
-        if postgresql:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        _lock(list(by_level[1]), [])
+        _lock(list(by_level[1]), list(by_level[0]))
+        everything = {pk: since for level in LEVELS for pk, since in by_level[level].items()}
+        scope, params = _scope(everything)
+        for table in sql.DERIVED_TABLES:  # rows before an area's first day stay as they are
+            run(f"figures_drop_{table}", sql.delete_rows(table, scope), params)
         for level in LEVELS:
-            if level == 0:
-                _lock([], list(by_level[0]))  # last: every recompute ends at the country
-            areas = sorted(by_level[level].items())
-            if not areas:
-                continue
-            if postgresql:
-                params = [[pk for pk, _ in areas], [since for _, since in areas]]
-                _pass(level, prepared.ARRAY_SCOPE, params, replace=True, run=prepared.execute)
-            else:
-                scope = "VALUES " + ", ".join(["(%s, %s)"] * len(areas))
-                params = [value for item in areas for value in item]
-                _pass(level, scope, params, replace=True, run=_run)
+            if by_level[level]:
+                _pass(level, *_scope(by_level[level]), run=run)
 
 
 def rebuild() -> None:
@@ -107,9 +132,8 @@ def rebuild() -> None:
             [pk for pk, lv in levels.items() if lv == 1],
             [pk for pk, lv in levels.items() if lv == 0],
         )
-        FigureAgency.objects.all().delete()
-        DailyFigure.objects.all().delete()
+        for model in (AgencyFigure, PendingFigure, DailyFigure):
+            model.objects.all().delete()  # derived rows: one DELETE each
         for level in LEVELS:
-            scope = "SELECT id, 0 FROM tracker_area WHERE level = %s"
-            _pass(level, scope, [level], replace=False, run=_run)
+            _pass(level, LEVEL_SCOPE, [FIRST_DAY.toordinal(), FIRST_DAY, level], run=_run)
         FigureRecompute.objects.filter(id__lte=settled).delete()

@@ -5,14 +5,16 @@ from datetime import date
 from django.db import connection
 
 from tracker.figures import sql
-from tracker.figures.engine import calendar_ensure
+from tracker.figures.engine import calendar_ensure, dialect
 from tracker.models import METRICS, Agency, Area, DailyFigure, Report
 
 
 def _shares(area: Area, day: date) -> list[tuple[int, int, int, int]]:
     calendar_ensure()
     with connection.cursor() as cursor:
-        cursor.execute(sql.own_shares("VALUES (%s, %s)"), [area.pk, 0, day.toordinal()])
+        cursor.execute(
+            sql.own_shares(dialect(), "VALUES (%s, %s, %s)"), [area.pk, day.toordinal(), day]
+        )
         return cursor.fetchall()
 
 

@@ -1,18 +1,11 @@
 """The engine's statements on PostgreSQL, prepared once per connection with the areas passed as
-arrays, which saves parsing them again for every recompute.
-
-Planning them still takes longer (~20 ms each) than running them for a few areas, and an
-incremental recompute runs up to 16. A generic plan would save that, but without the areas' ids
-PostgreSQL picks plans that scan every report (seconds at a few thousand reports), so recomputes
-use custom plans (`plan_cache_mode = force_custom_plan`) until the statements are reshaped."""
+arrays, which saves parsing and planning them again for every recompute."""
 
 import re
 import weakref
 
 from django.db import connection
 
-# Incremental scope on PostgreSQL: two arrays, whatever the number of areas.
-ARRAY_SCOPE = "SELECT * FROM unnest(%s::bigint[], %s::integer[]) AS s(area_id, since_n)"
 _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
 
 

@@ -1,22 +1,50 @@
-"""The SQL of one pass of the engine: the figures of some areas of one level, from their own
-reports and their children's stored figures. The same statements serve a full rebuild (every area
-of the level, from the first day) and an incremental update (a few areas, from a day on), on
-PostgreSQL and SQLite alike: days are counted through the calendar table, never with date
-arithmetic of one database.
+"""The SQL of the engine: three statements a level, the same for a full rebuild (every area of
+the level, from the first day) and an incremental recompute (a few areas, from a day on).
 
-`scope(area_id, since_n)` names the areas to compute and the first day (as an ordinal) whose rows
-are replaced. Each CTE says which of DESIGN.md's rules it applies.
+1. `insert_agencies`: each agency's own totals per area and day (rules 1-4) and its running
+   totals (rule 7), from the area's verified reports and the running totals stored before the
+   first day recomputed; plus the agencies present below (for `agency_count`).
+2. `insert_pending`: pending reports covering each day, the area's own and its children's.
+3. `insert_figures`: rules 5-7 over those agency rows and the children's stored figures.
+
+Metrics are columns side by side, as in the tables; only cumulative series are taken apart per
+metric (rule 2 orders each metric's totals on its own). `scope(area_id, since_n, since_day)`
+names the areas and the first day whose rows are replaced. The few expressions that differ
+between PostgreSQL and SQLite (day numbers, a range of days) come from `Dialect`.
 """
+
+from dataclasses import dataclass
 
 from tracker.models.figures import METRICS
 
 SUFFIXES = ("", "_low", "_high", "_cumulative")
+FIGURE_COLUMNS = [f"{name}{suffix}" for name in METRICS for suffix in SUFFIXES]
 
 
-def _pick(column_of) -> str:
-    """A CASE over the metric number: the column of one row that holds that metric."""
-    whens = " ".join(f"WHEN {i} THEN {column_of(name)}" for i, name in enumerate(METRICS))
-    return f"CASE m.m {whens} END"
+@dataclass(frozen=True)
+class Dialect:
+    postgresql: bool
+
+    def number(self, day: str) -> str:
+        """A date's ordinal, as Python's date.toordinal() counts."""
+        if self.postgresql:
+            return f"({day} - DATE '0001-01-01' + 1)"
+        return f"CAST(julianday({day}) - 1721424.5 AS INTEGER)"
+
+    def day(self, number: str) -> str:
+        if self.postgresql:
+            return f"(DATE '0001-01-01' + ({number} - 1))"
+        return f"date({number} + 1721424.5)"
+
+    def days(self, alias: str, first: str, last: str) -> str:
+        """A join giving `alias.n` for every day number from `first` to `last`."""
+        if self.postgresql:
+            return f"CROSS JOIN LATERAL generate_series({first}, {last}) AS {alias}(n)"
+        return f"JOIN tracker_calendarday {alias} ON {alias}.n BETWEEN {first} AND {last}"
+
+
+def later(a: str, b: str) -> str:
+    return f"CASE WHEN {a} > {b} THEN {a} ELSE {b} END"
 
 
 def greatest(a: str, b: str) -> str:
@@ -24,226 +52,261 @@ def greatest(a: str, b: str) -> str:
     return f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END"
 
 
-METRIC_ROWS = "metric(m) AS (VALUES " + ", ".join(f"({i})" for i in range(len(METRICS))) + ")"
+def plus(a: str, b: str) -> str:
+    """a + b, where a missing value counts as 0 unless both are missing."""
+    return f"CASE WHEN {a} IS NULL AND {b} IS NULL THEN NULL ELSE COALESCE({a}, 0) + COALESCE({b}, 0) END"  # noqa: E501
 
-OWN_REPORTS = """
-own AS (  -- rule 1: only verified reports count
-    SELECT r.id, r.agency_id, r.area_id, r.cumulative, r.created_at,
-           cs.n AS first_n, ce.n AS last_n,
-           r.displaced, r.returned, r.killed, r.injured, r.killed_children, r.injured_children
+
+def share(count: str, k: str, span: str) -> str:
+    """Rule 3: days 1..k of `span` together get ceil(count*k/span); this is day k+1's part."""
+    c = f"CAST({count} AS BIGINT)"
+    return f"({c} * ({k} + 1) + {span} - 1) / {span} - ({c} * {k} + {span} - 1) / {span}"
+
+
+def _columns(template: str) -> str:
+    return ", ".join(template.format(m=m, i=i) for i, m in enumerate(METRICS))
+
+
+def _own(d: Dialect) -> str:
+    return f"""
+own AS (  -- rule 1: only verified reports count; plain ones that end before the scope's day
+          -- cannot change it, cumulative ones can (a later total corrects earlier ones)
+    SELECT r.id, r.agency_id, r.area_id, r.cumulative, r.created_at, s.since_n,
+           {d.number("r.period_start")} AS first_n, {d.number("r.period_end")} AS last_n,
+           {_columns("r.{m}")}
     FROM tracker_report r
     JOIN scope s ON s.area_id = r.area_id
-    JOIN tracker_calendarday cs ON cs.day = r.period_start
-    JOIN tracker_calendarday ce ON ce.day = r.period_end
-    WHERE r.status = 'verified'
+    WHERE r.status = 'verified' AND (r.cumulative OR r.period_end >= s.since_day)
 )"""
 
-AMOUNTS = f"""
-amounts AS (  -- each metric on its own
-    SELECT o.id, o.agency_id, o.area_id, o.cumulative, o.created_at, o.first_n, o.last_n,
-           m.m AS metric, {_pick(lambda name: "o." + name)} AS amount
+
+def _shares(d: Dialect) -> str:
+    pick = " ".join(f"WHEN {i} THEN o.{m}" for i, m in enumerate(METRICS))
+    metrics = ", ".join(f"({i})" for i in range(len(METRICS)))
+    return f"""
+metric(m) AS (VALUES {metrics}),
+plain_shares AS (  -- rule 3 for plain reports, every metric at once
+    SELECT o.id AS report_id, o.area_id, o.agency_id, c.n, 1 AS reports,
+           {_columns(share("o.{m}", "(c.n - o.first_n)", "(o.last_n - o.first_n + 1)") + " AS {m}")}
+    FROM own o {d.days("c", later("o.first_n", "o.since_n"), "o.last_n")}
+    WHERE NOT o.cumulative
+),
+amounts AS (  -- cumulative reports: each metric on its own
+    SELECT o.id, o.agency_id, o.area_id, o.created_at, o.first_n, o.last_n, o.since_n,
+           m.m AS metric, CASE m.m {pick} END AS amount
     FROM own o CROSS JOIN metric m
-)"""
-
-FLOWS = """
+    WHERE o.cumulative
+),
 standing AS (  -- rule 2: of two totals as of one day, the one created last stands
-    SELECT id, agency_id, area_id, metric, first_n, last_n, amount,
-           ROW_NUMBER() OVER (PARTITION BY agency_id, area_id, metric, first_n, last_n
-                              ORDER BY created_at DESC, id DESC) AS latest
-    FROM amounts WHERE cumulative AND amount IS NOT NULL
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY agency_id, area_id, metric, first_n, last_n
+                                 ORDER BY created_at DESC, id DESC) AS latest
+    FROM amounts WHERE amount IS NOT NULL
 ),
 lowered AS (  -- rule 2: a later, lower total corrects the earlier ones
-    SELECT id, agency_id, area_id, metric, first_n, last_n,
+    SELECT id, agency_id, area_id, metric, first_n, last_n, since_n,
            MIN(amount) OVER (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n DESC
                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total
     FROM standing WHERE latest = 1
 ),
-flows AS (  -- rule 2: cumulative series become flows; plain reports are flows already
-    SELECT id AS report_id, agency_id, area_id, metric, first_n, last_n,
-           CAST(amount AS BIGINT) AS amount
-    FROM amounts WHERE NOT cumulative AND amount IS NOT NULL
-    UNION ALL
-    SELECT id, agency_id, area_id, metric,
-           COALESCE((LAG(last_n) OVER series) + 1, first_n), last_n,
-           CAST(total - COALESCE(LAG(total) OVER series, 0) AS BIGINT)
+flows AS (  -- rule 2: each total minus the previous one, over the days after the previous
+    SELECT id, agency_id, area_id, metric, since_n, last_n,
+           COALESCE((LAG(last_n) OVER series) + 1, first_n) AS first_n,
+           total - COALESCE(LAG(total) OVER series, 0) AS amount
     FROM lowered
     WINDOW series AS (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n)
 ),
-shares AS (  -- rule 3: days 1..k of n together get ceil(c*k/n); a share of 0 is a reported 0
-    SELECT f.report_id, f.agency_id, f.area_id, f.metric, c.n,
-           (f.amount * (c.n - f.first_n + 1) + f.span - 1) / f.span
-           - (f.amount * (c.n - f.first_n) + f.span - 1) / f.span AS share
-    FROM (SELECT flows.*, last_n - first_n + 1 AS span FROM flows) f
-    JOIN tracker_calendarday c ON c.n BETWEEN f.first_n AND f.last_n
-),
-agency_days AS (  -- rule 4: one agency, one cell: add
-    SELECT area_id, agency_id, metric, n, SUM(share) AS total
-    FROM shares GROUP BY area_id, agency_id, metric, n
-),
-own_cells AS (  -- rule 5 over the area's own reports; rule 7's running totals per agency
-    SELECT area_id, metric, n, MAX(total) AS value, MIN(total) AS low, SUM(total) AS high,
-           MAX(running) AS running
-    FROM (SELECT agency_days.*,
-                 SUM(total) OVER (PARTITION BY area_id, agency_id, metric ORDER BY n) AS running
-          FROM agency_days) t
-    GROUP BY area_id, metric, n
+series_shares AS (  -- rule 3 for the flows of cumulative series
+    SELECT f.id AS report_id, f.area_id, f.agency_id, c.n, f.metric,
+           {share("f.amount", "(c.n - f.first_n)", "(f.last_n - f.first_n + 1)")} AS share
+    FROM flows f {d.days("c", later("f.first_n", "f.since_n"), "f.last_n")}
 )"""
 
-CHILD_COLUMNS = ", ".join(f"f.{name}{suffix}" for name in METRICS for suffix in SUFFIXES)
-CHILD_ROWS = f"""
-child_rows AS (  -- rule 6: the children's stored figures, all days
-    SELECT a.parent_id AS area_id, f.area_id AS child_id, c.n, f.report_count, {CHILD_COLUMNS}
+
+def _agency_rows(d: Dialect, has_children: bool) -> str:
+    nulls = _columns("NULL AS {m}")
+    below = f"""
+    UNION ALL  -- agencies present below, for agency_count
+    SELECT a.parent_id, af.agency_id, {d.number("af.date")}, 0, {nulls}
+    FROM tracker_agencyfigure af
+    JOIN tracker_area a ON a.id = af.area_id
+    JOIN scope s ON s.area_id = a.parent_id
+    WHERE af.date >= s.since_day"""
+    return f"""
+agency_rows AS (
+    SELECT area_id, agency_id, n, reports, {_columns("{m}")} FROM plain_shares
+    UNION ALL  -- a cumulative report covers its whole period
+    SELECT o.area_id, o.agency_id, c.n, 1, {nulls}
+    FROM own o {d.days("c", later("o.first_n", "o.since_n"), "o.last_n")}
+    WHERE o.cumulative
+    UNION ALL
+    SELECT area_id, agency_id, n, 0, {_columns("CASE WHEN metric = {i} THEN share END")}
+    FROM series_shares{below if has_children else ""}
+),
+agency_days AS (  -- rule 4: one agency, one cell: add
+    SELECT area_id, agency_id, n, SUM(reports) AS reports, {_columns("SUM({m}) AS {m}")}
+    FROM agency_rows GROUP BY area_id, agency_id, n
+),
+running_before AS (  -- rule 7: running totals only grow, so the largest is the last
+    SELECT af.area_id, af.agency_id, {_columns("MAX(af.{m}_running) AS {m}")}
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    WHERE af.date < s.since_day
+    GROUP BY af.area_id, af.agency_id
+)"""
+
+
+def insert_agencies(d: Dialect, scope: str, has_children: bool) -> str:
+    """Each agency's own totals and running totals per area and day, from `since` on."""
+    metric_columns = _columns("{m}, {m}_running")
+    values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
+    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}), {_own(d)},
+{_shares(d)}, {_agency_rows(d, has_children)}
+INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {metric_columns})
+SELECT g.area_id, {d.day("g.n")}, g.agency_id, g.reports, {values}
+FROM agency_days g
+LEFT JOIN running_before b ON b.area_id = g.area_id AND b.agency_id = g.agency_id
+WINDOW w AS (PARTITION BY g.area_id, g.agency_id ORDER BY g.n ROWS UNBOUNDED PRECEDING)"""
+
+
+def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
+    """Pending reports about each area or below covering each day, from `since` on."""
+    below = """
+    UNION ALL
+    SELECT a.parent_id, p.date, p.pending
+    FROM tracker_pendingfigure p
+    JOIN tracker_area a ON a.id = p.area_id
+    JOIN scope s ON s.area_id = a.parent_id
+    WHERE p.date >= s.since_day"""
+    first = later(d.number("r.period_start"), "s.since_n")
+    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}),
+counted AS (
+    SELECT r.area_id, {d.day("c.n")} AS date, 1 AS pending
+    FROM tracker_report r
+    JOIN scope s ON s.area_id = r.area_id
+    {d.days("c", first, d.number("r.period_end"))}
+    WHERE r.status = 'pending' AND r.period_end >= s.since_day{below if has_children else ""}
+)
+INSERT INTO tracker_pendingfigure (area_id, date, pending)
+SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date"""
+
+
+def _children() -> str:
+    growth = _columns(
+        "f.{m}_cumulative - COALESCE(LAG(f.{m}_cumulative) OVER c, cb.{m}, 0) AS {m}_growth"
+    )
+    return f"""
+child_before AS (  -- each child's cumulative before the first day: the largest, as it only grows
+    SELECT a.parent_id AS area_id, f.area_id AS child_id, {_columns("MAX(f.{m}_cumulative) AS {m}")}
     FROM tracker_dailyfigure f
     JOIN tracker_area a ON a.id = f.area_id
     JOIN scope s ON s.area_id = a.parent_id
-    JOIN tracker_calendarday c ON c.day = f.date
+    WHERE f.date < s.since_day
+    GROUP BY a.parent_id, f.area_id
 ),
-child_metrics AS (
-    SELECT cr.area_id, cr.child_id, cr.n, m.m AS metric,
-           {_pick(lambda name: "cr." + name)} AS value,
-           {_pick(lambda name: "cr." + name + "_low")} AS low,
-           {_pick(lambda name: "cr." + name + "_high")} AS high,
-           {_pick(lambda name: "cr." + name + "_cumulative")} AS cumulative
-    FROM child_rows cr CROSS JOIN metric m
-),
-child_cells AS (  -- rule 6: the sum of the children's values
-    SELECT area_id, metric, n, SUM(value) AS value, SUM(low) AS low, SUM(high) AS high
-    FROM child_metrics WHERE value IS NOT NULL GROUP BY area_id, metric, n
-),
-child_growth AS (  -- rule 7: how much the children's cumulatives grew that day
-    SELECT area_id, metric, n, SUM(cumulative - previous) AS growth
-    FROM (SELECT area_id, metric, n, cumulative,
-                 COALESCE(LAG(cumulative) OVER (PARTITION BY child_id, metric ORDER BY n), 0)
-                     AS previous
-          FROM child_metrics WHERE cumulative IS NOT NULL) t
-    GROUP BY area_id, metric, n
-)"""
-
-NO_CHILDREN = """
-child_rows AS (SELECT 0 AS area_id, 0 AS child_id, 0 AS n, 0 AS report_count WHERE 1 = 0),
-child_cells AS (SELECT 0 AS area_id, 0 AS metric, 0 AS n, 0 AS value, 0 AS low, 0 AS high
-                WHERE 1 = 0),
-child_growth AS (SELECT 0 AS area_id, 0 AS metric, 0 AS n, 0 AS growth WHERE 1 = 0)"""
-
-COVERED = """
-own_days AS (  -- rule 1: the days a verified report here covers
-    SELECT o.area_id, o.agency_id, c.n FROM own o
-    JOIN tracker_calendarday c ON c.n BETWEEN o.first_n AND o.last_n
-),
-days AS (  -- rule 1: a row where a verified report covers the day here or below
-    SELECT area_id, n FROM own_days UNION SELECT area_id, n FROM child_rows
-)"""
-
-PRESENCE = """
-presence AS (  -- the agencies whose verified reports cover the day here or below
-    SELECT area_id, n, agency_id FROM own_days
-    UNION
-    SELECT a.parent_id, c.n, fa.agency_id
-    FROM tracker_figureagency fa
-    JOIN tracker_area a ON a.id = fa.area_id
+child_rows AS (
+    SELECT a.parent_id AS area_id, f.date, f.report_count,
+           {_columns("f.{m}, f.{m}_low, f.{m}_high")}, {growth}
+    FROM tracker_dailyfigure f
+    JOIN tracker_area a ON a.id = f.area_id
     JOIN scope s ON s.area_id = a.parent_id
-    JOIN tracker_calendarday c ON c.day = fa.date
+    LEFT JOIN child_before cb ON cb.child_id = f.area_id
+    WHERE f.date >= s.since_day
+    WINDOW c AS (PARTITION BY f.area_id ORDER BY f.date)
+),
+children AS (  -- rule 6: the sum of the children's values; rule 7: how much their cumulatives grew
+    SELECT area_id, date, SUM(report_count) AS reports,
+           {_columns("SUM({m}) AS {m}, SUM({m}_low) AS {m}_low, SUM({m}_high) AS {m}_high")},
+           {_columns("SUM({m}_growth) AS {m}_growth")}
+    FROM child_rows GROUP BY area_id, date
+),
+child_base AS (
+    SELECT area_id, {_columns("SUM({m}) AS {m}")} FROM child_before GROUP BY area_id
 )"""
 
-COMBINED = f"""
-cells AS (
-    SELECT d.area_id, d.n, m.m AS metric,
-           o.value AS own_value, o.low AS own_low, o.high AS own_high,
-           ch.value AS child_value, ch.low AS child_low, ch.high AS child_high,
-           MAX(o.running) OVER w AS own_cumulative,
-           SUM(g.growth) OVER w AS child_cumulative
-    FROM days d CROSS JOIN metric m
-    LEFT JOIN own_cells o ON o.area_id = d.area_id AND o.metric = m.m AND o.n = d.n
-    LEFT JOIN child_cells ch ON ch.area_id = d.area_id AND ch.metric = m.m AND ch.n = d.n
-    LEFT JOIN child_growth g ON g.area_id = d.area_id AND g.metric = m.m AND g.n = d.n
-    WINDOW w AS (PARTITION BY d.area_id, m.m ORDER BY d.n ROWS UNBOUNDED PRECEDING)
+
+NO_CHILDREN_COLUMNS = ["reports"] + [
+    f"{m}{suffix}" for m in METRICS for suffix in ("", "_low", "_high", "_growth")
+]
+
+
+def _no_children() -> str:
+    nulls = ", ".join(f"CAST(NULL AS BIGINT) AS {column}" for column in NO_CHILDREN_COLUMNS)
+    base = _columns("CAST(NULL AS BIGINT) AS {m}")
+    return f"""
+children AS (SELECT 0 AS area_id, CAST(NULL AS DATE) AS date, {nulls} WHERE 1 = 0),
+child_base AS (SELECT 0 AS area_id, {base} WHERE 1 = 0)"""
+
+
+def _figure_values(m: str) -> str:
+    own_cumulative = greatest(f"ob.{m}", f"MAX(o.{m}_running) OVER w")
+    child_cumulative = plus(f"cb.{m}", f"SUM(ch.{m}_growth) OVER w")
+    return ", ".join(
+        [
+            greatest(f"o.{m}", f"ch.{m}"),  # rule 6: the larger of own and children's
+            greatest(f"o.{m}_low", f"ch.{m}_low"),
+            plus(f"o.{m}_high", f"ch.{m}_high"),  # rule 6: high adds both
+            greatest(own_cumulative, child_cumulative),  # rule 7
+        ]
+    )
+
+
+def insert_figures(d: Dialect, scope: str, has_children: bool) -> str:
+    """The figure rows of the scope's areas from `since` on, from their agency rows (stored by
+    `insert_agencies`) and their children's stored figures."""
+    own = _columns(
+        "MAX(af.{m}) AS {m}, MIN(af.{m}) AS {m}_low, SUM(af.{m}) AS {m}_high, "
+        "MAX(af.{m}_running) AS {m}_running"
+    )
+    values = ", ".join(_figure_values(m) for m in METRICS)
+    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}),
+own AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency totals;
+          -- a row for every day an agency covers here or below (rule 1)
+    SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    WHERE af.date >= s.since_day
+    GROUP BY af.area_id, af.date
 ),
-combined AS (  -- rule 6: the larger of own and children's; high adds both. rule 7 likewise
-    SELECT area_id, n, metric,
-           {greatest("own_value", "child_value")} AS value,
-           {greatest("own_low", "child_low")} AS low,
-           CASE WHEN own_high IS NULL AND child_high IS NULL THEN NULL
-                ELSE COALESCE(own_high, 0) + COALESCE(child_high, 0) END AS high,
-           {greatest("own_cumulative", "child_cumulative")} AS cumulative
-    FROM cells
-),
-report_counts AS (
-    SELECT area_id, n, SUM(reports) AS reports
-    FROM (SELECT area_id, n, 1 AS reports FROM own_days
-          UNION ALL SELECT area_id, n, report_count FROM child_rows) t
-    GROUP BY area_id, n
-),
-agency_counts AS (SELECT area_id, n, COUNT(*) AS agencies FROM presence GROUP BY area_id, n),
-pending_counts AS (  -- pending reports about the area or below, found through stored ancestry
-    SELECT s.area_id, c.n, COUNT(*) AS pending
-    FROM scope s
-    JOIN tracker_area a ON a.id = s.area_id
-    JOIN tracker_area below ON below.path LIKE a.path || '%%'
-    JOIN tracker_report r ON r.area_id = below.id AND r.status = 'pending'
-    JOIN tracker_calendarday cs ON cs.day = r.period_start
-    JOIN tracker_calendarday ce ON ce.day = r.period_end
-    JOIN tracker_calendarday c ON c.n BETWEEN cs.n AND ce.n AND c.n >= s.since_n
-    GROUP BY s.area_id, c.n
-)"""
-
-FIGURE_COLUMNS = [f"{name}{suffix}" for name in METRICS for suffix in SUFFIXES]
-_PIVOT = ", ".join(
-    f"MAX(CASE WHEN cb.metric = {i} THEN cb.{column} END)"
-    for i, name in enumerate(METRICS)
-    for column in ("value", "low", "high", "cumulative")
-)
-
-
-def _with(scope: str, has_children: bool) -> str:
-    parts = [
-        f"scope(area_id, since_n) AS ({scope})",
-        METRIC_ROWS,
-        OWN_REPORTS,
-        AMOUNTS,
-        FLOWS,
-        CHILD_ROWS if has_children else NO_CHILDREN,
-        COVERED,
-        PRESENCE,
-    ]
-    return "WITH " + ",".join(parts)
-
-
-def insert_figures(scope: str, has_children: bool) -> str:
-    """Computes and inserts the figure rows of the scope's areas from their `since_n` on."""
-    columns = ", ".join(FIGURE_COLUMNS)
-    return f"""{_with(scope, has_children)}, {COMBINED}
+own_before AS (  -- rule 7: the largest agency running total before the first day
+    SELECT af.area_id, {_columns("MAX(af.{m}_running) AS {m}")}
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    WHERE af.date < s.since_day
+    GROUP BY af.area_id
+), {_children() if has_children else _no_children()}
 INSERT INTO tracker_dailyfigure (area_id, date, report_count, agency_count, pending_reports,
-                                 computed_at, {columns})
-SELECT cb.area_id, c.day, rc.reports, ac.agencies, COALESCE(pc.pending, 0), %s, {_PIVOT}
-FROM combined cb
-JOIN scope s ON s.area_id = cb.area_id AND cb.n >= s.since_n
-JOIN tracker_calendarday c ON c.n = cb.n
-JOIN report_counts rc ON rc.area_id = cb.area_id AND rc.n = cb.n
-JOIN agency_counts ac ON ac.area_id = cb.area_id AND ac.n = cb.n
-LEFT JOIN pending_counts pc ON pc.area_id = cb.area_id AND pc.n = cb.n
-GROUP BY cb.area_id, cb.n, c.day, rc.reports, ac.agencies, pc.pending"""
+                                 computed_at, {", ".join(FIGURE_COLUMNS)})
+SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0), o.agencies,
+       COALESCE(p.pending, 0), %s, {values}
+FROM own o
+LEFT JOIN children ch ON ch.area_id = o.area_id AND ch.date = o.date
+LEFT JOIN own_before ob ON ob.area_id = o.area_id
+LEFT JOIN child_base cb ON cb.area_id = o.area_id
+LEFT JOIN tracker_pendingfigure p ON p.area_id = o.area_id AND p.date = o.date
+WINDOW w AS (PARTITION BY o.area_id ORDER BY o.date ROWS UNBOUNDED PRECEDING)"""
 
 
-def insert_agencies(scope: str, has_children: bool) -> str:
-    return f"""{_with(scope, has_children)}
-INSERT INTO tracker_figureagency (area_id, date, agency_id)
-SELECT p.area_id, c.day, p.agency_id
-FROM presence p
-JOIN scope s ON s.area_id = p.area_id AND p.n >= s.since_n
-JOIN tracker_calendarday c ON c.n = p.n"""
+DERIVED_TABLES = ("tracker_agencyfigure", "tracker_pendingfigure", "tracker_dailyfigure")
 
 
 def delete_rows(table: str, scope: str) -> str:
-    """Deletes the scope's rows of a derived table from their `since_n` on."""
-    return f"""WITH scope(area_id, since_n) AS ({scope})
+    """Deletes the scope's rows of a derived table from their `since_day` on."""
+    return f"""WITH scope(area_id, since_n, since_day) AS ({scope})
 DELETE FROM {table} WHERE id IN (
-    SELECT t.id FROM {table} t
-    JOIN scope s ON s.area_id = t.area_id
-    JOIN tracker_calendarday c ON c.day = t.date
-    WHERE c.n >= s.since_n)"""
+    SELECT t.id FROM {table} t JOIN scope s ON s.area_id = t.area_id WHERE t.date >= s.since_day)"""
 
 
-def own_shares(scope: str) -> str:
-    """Each verified report's share of each metric, per day, in the scope's areas (for explain)."""
-    return f"""{_with(scope, has_children=False)}
-SELECT s.report_id, s.agency_id, s.metric, s.share FROM shares s WHERE s.n = %s"""
+def own_shares(d: Dialect, scope: str) -> str:
+    """Each verified report's share of each metric on one day (the scope's first) in the
+    scope's area, for explaining a figure: the same CTEs as `insert_agencies`."""
+    metrics = " UNION ALL ".join(
+        f"SELECT report_id, agency_id, {i}, {m} FROM plain_shares WHERE n = s_n AND {m} IS NOT NULL"
+        for i, m in enumerate(METRICS)
+    )
+    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}), {_own(d)}, {_shares(d)},
+day_n(s_n) AS (SELECT since_n FROM scope),
+picked AS (
+    SELECT report_id, agency_id, metric, share FROM series_shares, day_n WHERE n = s_n
+    UNION ALL {metrics.replace(" FROM plain_shares ", " FROM plain_shares, day_n ")}
+)
+SELECT report_id, agency_id, metric, share FROM picked"""

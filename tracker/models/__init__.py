@@ -2,10 +2,11 @@ from tracker.models.agencies import Agency, Role, User
 from tracker.models.areas import Area, AreaAlias
 from tracker.models.figures import (
     METRICS,
+    AgencyFigure,
     CalendarDay,
     DailyFigure,
-    FigureAgency,
     FigureRecompute,
+    PendingFigure,
 )
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 
@@ -13,12 +14,13 @@ __all__ = [
     "COUNT_FIELDS",
     "METRICS",
     "Agency",
+    "AgencyFigure",
     "Area",
     "AreaAlias",
     "CalendarDay",
     "DailyFigure",
-    "FigureAgency",
     "FigureRecompute",
+    "PendingFigure",
     "Report",
     "ReportStatus",
     "Role",

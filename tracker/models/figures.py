@@ -71,24 +71,61 @@ class CalendarDay(models.Model):
         return self.day.isoformat()
 
 
-class FigureAgency(models.Model):
-    """An agency whose verified reports, in the area or below, cover the figure's day.
+class AgencyFigure(models.Model):
+    """One agency in one area on one day: its own reports' total per metric (rule 4) and its
+    running total since its first report there (rule 7), or only its presence below the area.
 
-    Derived with the figures; kept so that a parent's `agency_count` comes from its children's
-    rows instead of every report below it.
+    Derived with the figures. A row exists where the agency's verified reports cover the day in
+    the area or below, so a parent's `agency_count` comes from its children's rows instead of
+    every report below it, and an incremental recompute starts its running totals from the last
+    stored ones instead of every earlier report. Areas and agencies are never deleted, and the
+    engine writes hundreds of thousands of these rows in a rebuild: no foreign-key checks.
     """
 
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     date = models.DateField()
-    agency = models.ForeignKey("tracker.Agency", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(
+        "tracker.Agency",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    reports = models.PositiveIntegerField(help_text="Its verified reports here covering the day.")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["area", "date", "agency"], name="figure_agency_once"),
+            models.UniqueConstraint(fields=["area", "date", "agency"], name="agency_figure_once"),
         ]
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.date} {self.agency_id}"
+
+
+for _metric in METRICS:
+    AgencyFigure.add_to_class(_metric, models.BigIntegerField(null=True, blank=True))
+    AgencyFigure.add_to_class(f"{_metric}_running", models.BigIntegerField(null=True, blank=True))
+
+
+class PendingFigure(models.Model):
+    """How many pending reports about the area or below cover the day, on every such day (not
+    only days with a figure), so that a parent adds up its children's."""
+
+    area = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    date = models.DateField()
+    pending = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "date"], name="pending_figure_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.date}: {self.pending}"
 
 
 class FigureRecompute(models.Model):
