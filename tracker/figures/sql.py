@@ -8,9 +8,11 @@ the level, from the first day) and an incremental recompute (a few areas, from a
 3. `insert_figures`: rules 5-7 over those agency rows and the children's stored figures.
 
 Metrics are columns side by side, as in the tables; only cumulative series are taken apart per
-metric (rule 2 orders each metric's totals on its own). `scope(area_id, since_n, since_day)`
-names the areas and the first day whose rows are replaced. The few expressions that differ
-between PostgreSQL and SQLite (day numbers, a range of days) come from `Dialect`.
+metric (rule 2 orders each metric's totals on its own). `scope(area_id, agency_id, since_n,
+since_day)` names the areas and the first day whose rows are replaced; `by_agency` statements
+replace only that agency's agency rows (a report changes only its agency's). The few
+expressions that differ between PostgreSQL and SQLite (day numbers, a range of days) come from
+`Dialect`.
 """
 
 from dataclasses import dataclass
@@ -67,7 +69,11 @@ def _columns(template: str) -> str:
     return ", ".join(template.format(m=m, i=i) for i, m in enumerate(METRICS))
 
 
-def _own(d: Dialect) -> str:
+def _agency(column: str, by_agency: bool) -> str:
+    return f" AND {column} = s.agency_id" if by_agency else ""
+
+
+def _own(d: Dialect, by_agency: bool) -> str:
     return f"""
 own AS (  -- rule 1: only verified reports count; plain ones that end before the scope's day
           -- cannot change it, cumulative ones can (a later total corrects earlier ones)
@@ -75,7 +81,7 @@ own AS (  -- rule 1: only verified reports count; plain ones that end before the
            {d.number("r.period_start")} AS first_n, {d.number("r.period_end")} AS last_n,
            {_columns("r.{m}")}
     FROM tracker_report r
-    JOIN scope s ON s.area_id = r.area_id
+    JOIN scope s ON s.area_id = r.area_id{_agency("r.agency_id", by_agency)}
     WHERE r.status = 'verified' AND (r.cumulative OR r.period_end >= s.since_day)
 )"""
 
@@ -122,14 +128,14 @@ series_shares AS (  -- rule 3 for the flows of cumulative series
 )"""
 
 
-def _agency_rows(d: Dialect, has_children: bool) -> str:
+def _agency_rows(d: Dialect, has_children: bool, by_agency: bool) -> str:
     nulls = _columns("NULL AS {m}")
     below = f"""
     UNION ALL  -- agencies present below, for agency_count
     SELECT a.parent_id, af.agency_id, {d.number("af.date")}, 0, {nulls}
     FROM tracker_agencyfigure af
     JOIN tracker_area a ON a.id = af.area_id
-    JOIN scope s ON s.area_id = a.parent_id
+    JOIN scope s ON s.area_id = a.parent_id{_agency("af.agency_id", by_agency)}
     WHERE af.date >= s.since_day"""
     return f"""
 agency_rows AS (
@@ -149,18 +155,18 @@ agency_days AS (  -- rule 4: one agency, one cell: add
 running_before AS (  -- rule 7: running totals only grow, so the largest is the last
     SELECT af.area_id, af.agency_id, {_columns("MAX(af.{m}_running) AS {m}")}
     FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id
+    JOIN scope s ON s.area_id = af.area_id{_agency("af.agency_id", by_agency)}
     WHERE af.date < s.since_day
     GROUP BY af.area_id, af.agency_id
 )"""
 
 
-def insert_agencies(d: Dialect, scope: str, has_children: bool) -> str:
+def insert_agencies(d: Dialect, scope: str, has_children: bool, by_agency: bool) -> str:
     """Each agency's own totals and running totals per area and day, from `since` on."""
     metric_columns = _columns("{m}, {m}_running")
     values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
-    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}), {_own(d)},
-{_shares(d)}, {_agency_rows(d, has_children)}
+    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
+{_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency)}
 INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {metric_columns})
 SELECT g.area_id, {d.day("g.n")}, g.agency_id, g.reports, {values}
 FROM agency_days g
@@ -178,7 +184,7 @@ def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
     JOIN scope s ON s.area_id = a.parent_id
     WHERE p.date >= s.since_day"""
     first = later(d.number("r.period_start"), "s.since_n")
-    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}),
+    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
 counted AS (
     SELECT r.area_id, {d.day("c.n")} AS date, 1 AS pending
     FROM tracker_report r
@@ -258,7 +264,7 @@ def insert_figures(d: Dialect, scope: str, has_children: bool) -> str:
         "MAX(af.{m}_running) AS {m}_running"
     )
     values = ", ".join(_figure_values(m) for m in METRICS)
-    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}),
+    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
 own AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency totals;
           -- a row for every day an agency covers here or below (rule 1)
     SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
@@ -273,6 +279,12 @@ own_before AS (  -- rule 7: the largest agency running total before the first da
     JOIN scope s ON s.area_id = af.area_id
     WHERE af.date < s.since_day
     GROUP BY af.area_id
+),
+pending AS (
+    SELECT p.area_id, p.date, p.pending
+    FROM tracker_pendingfigure p
+    JOIN scope s ON s.area_id = p.area_id
+    WHERE p.date >= s.since_day
 ), {_children() if has_children else _no_children()}
 INSERT INTO tracker_dailyfigure (area_id, date, report_count, agency_count, pending_reports,
                                  computed_at, {", ".join(FIGURE_COLUMNS)})
@@ -282,18 +294,28 @@ FROM own o
 LEFT JOIN children ch ON ch.area_id = o.area_id AND ch.date = o.date
 LEFT JOIN own_before ob ON ob.area_id = o.area_id
 LEFT JOIN child_base cb ON cb.area_id = o.area_id
-LEFT JOIN tracker_pendingfigure p ON p.area_id = o.area_id AND p.date = o.date
+LEFT JOIN pending p ON p.area_id = o.area_id AND p.date = o.date
 WINDOW w AS (PARTITION BY o.area_id ORDER BY o.date ROWS UNBOUNDED PRECEDING)"""
 
 
-DERIVED_TABLES = ("tracker_agencyfigure", "tracker_pendingfigure", "tracker_dailyfigure")
+KEYS = {
+    "tracker_agencyfigure": "area_id, agency_id, date",
+    "tracker_pendingfigure": "area_id, date",
+    "tracker_dailyfigure": "id",
+}
+DERIVED_TABLES = tuple(KEYS)
 
 
-def delete_rows(table: str, scope: str) -> str:
+def delete_rows(table: str, scope: str, by_agency: bool = False) -> str:
     """Deletes the scope's rows of a derived table from their `since_day` on."""
-    return f"""WITH scope(area_id, since_n, since_day) AS ({scope})
-DELETE FROM {table} WHERE id IN (
-    SELECT t.id FROM {table} t JOIN scope s ON s.area_id = t.area_id WHERE t.date >= s.since_day)"""
+    key = KEYS[table]
+    keys = ", ".join(f"t.{column}" for column in key.split(", "))
+    # IN over the keys, not EXISTS: PostgreSQL plans EXISTS as a scan of the whole table
+    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope})
+DELETE FROM {table} WHERE ({key}) IN (
+    SELECT {keys} FROM {table} t
+    JOIN scope s ON s.area_id = t.area_id{_agency("t.agency_id", by_agency)}
+    WHERE t.date >= s.since_day)"""
 
 
 def own_shares(d: Dialect, scope: str) -> str:
@@ -303,7 +325,8 @@ def own_shares(d: Dialect, scope: str) -> str:
         f"SELECT report_id, agency_id, {i}, {m} FROM plain_shares WHERE n = s_n AND {m} IS NOT NULL"
         for i, m in enumerate(METRICS)
     )
-    return f"""WITH scope(area_id, since_n, since_day) AS ({scope}), {_own(d)}, {_shares(d)},
+    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
+{_own(d, by_agency=False)}, {_shares(d)},
 day_n(s_n) AS (SELECT since_n FROM scope),
 picked AS (
     SELECT report_id, agency_id, metric, share FROM series_shares, day_n WHERE n = s_n

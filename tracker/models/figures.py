@@ -79,9 +79,11 @@ class AgencyFigure(models.Model):
     the area or below, so a parent's `agency_count` comes from its children's rows instead of
     every report below it, and an incremental recompute starts its running totals from the last
     stored ones instead of every earlier report. Areas and agencies are never deleted, and the
-    engine writes hundreds of thousands of these rows in a rebuild: no foreign-key checks.
+    engine writes hundreds of thousands of these rows in a rebuild: no foreign-key checks, and
+    one index (the key, in this order so that one agency's rows from a day on are together).
     """
 
+    pk = models.CompositePrimaryKey("area", "agency", "date")
     area = models.ForeignKey(
         Area, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
@@ -94,11 +96,6 @@ class AgencyFigure(models.Model):
         db_index=False,
     )
     reports = models.PositiveIntegerField(help_text="Its verified reports here covering the day.")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["area", "date", "agency"], name="agency_figure_once"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.date} {self.agency_id}"
@@ -113,29 +110,34 @@ class PendingFigure(models.Model):
     """How many pending reports about the area or below cover the day, on every such day (not
     only days with a figure), so that a parent adds up its children's."""
 
+    pk = models.CompositePrimaryKey("area", "date")
     area = models.ForeignKey(
         Area, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     date = models.DateField()
     pending = models.PositiveIntegerField()
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["area", "date"], name="pending_figure_once"),
-        ]
-
     def __str__(self) -> str:
         return f"{self.area_id} {self.date}: {self.pending}"
 
 
 class FigureRecompute(models.Model):
-    """Cells whose figures must be computed again: the area and its ancestors, from `since` on.
+    """Cells whose figures must be computed again: the area and its ancestors, from `since` on;
+    of the agency rows (AgencyFigure), only the agency's.
 
     Written in the same transaction as the change that makes them stale, so a lost message to the
     worker is found again by the periodic sweep. Deleted once the figures are recomputed.
     """
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(
+        "tracker.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The agency whose reports changed; empty: every agency's (an area moved).",
+    )
     since = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 

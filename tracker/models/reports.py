@@ -99,7 +99,9 @@ class Report(models.Model):
     class Meta:
         ordering = ["-period_end", "id"]
         indexes = [
-            models.Index(fields=["area", "period_start", "period_end"]),
+            # The engine reads an area's verified reports of one agency, or its pending ones,
+            # that end on or after a day.
+            models.Index(fields=["area", "status", "agency", "period_end"]),
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["updated_at", "id"]),
         ]

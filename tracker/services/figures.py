@@ -10,23 +10,29 @@ from tracker.models import DailyFigure, FigureRecompute
 CLAIM = 200  # recomputes taken at once by one worker
 
 
-def figures_mark(*, stale: dict[int, date]) -> None:
+Place = tuple[int, int | None]  # (area id, agency id); no agency: every agency's figures there
+
+
+def figures_mark(*, stale: dict[Place, date]) -> None:
     """Record areas whose figures (and their ancestors') are stale from a date on, in the caller's
-    transaction; the recompute is queued once it commits (run at once without Redis)."""
+    transaction, with the agency whose reports changed; the recompute is queued once it commits
+    (run at once without Redis)."""
     FigureRecompute.objects.bulk_create(
-        FigureRecompute(area_id=area_id, since=since) for area_id, since in stale.items()
+        FigureRecompute(area_id=area_id, agency_id=agency_id, since=since)
+        for (area_id, agency_id), since in stale.items()
     )
     from tasks.figures import refresh_figures  # the task module imports this one
 
     transaction.on_commit(refresh_figures.delay)
 
 
-def stale_cells(*places: tuple[int, date]) -> dict[int, date]:
-    """The (area, first day) places a report was and is at, as stale cells: a change to a report
-    changes its area's figures from its first day on (a cumulative series from its start)."""
-    stale: dict[int, date] = {}
-    for area_id, since in places:
-        stale[area_id] = min(since, stale.get(area_id, since))
+def stale_cells(*places: tuple[int, int, date]) -> dict[Place, date]:
+    """The (area, agency, first day) places a report was and is at, as stale cells: a change to a
+    report changes its area's figures from its first day on (a cumulative series from its start)."""
+    stale: dict[Place, date] = {}
+    for area_id, agency_id, since in places:
+        key = (area_id, agency_id)
+        stale[key] = min(since, stale.get(key, since))
     return stale
 
 
@@ -39,14 +45,11 @@ def figures_refresh() -> int:
             claimed = list(
                 FigureRecompute.objects.select_for_update(skip_locked=True)
                 .order_by("id")
-                .values_list("id", "area_id", "since")[:CLAIM]
+                .values_list("id", "area_id", "agency_id", "since")[:CLAIM]
             )
             if not claimed:
                 return settled
-            stale: dict[int, date] = {}
-            for _, area_id, since in claimed:
-                stale[area_id] = min(since, stale.get(area_id, since))
-            engine.recompute(stale)
+            engine.recompute(stale_cells(*(row[1:] for row in claimed)))
             FigureRecompute.objects.filter(id__in=[row[0] for row in claimed]).delete()
             settled += len(claimed)
 
