@@ -43,7 +43,14 @@ act = st.tuples(
     st.integers(0, 20),  # which report
     counts,
 )
-steps = st.lists(st.one_of(create, create, create, act), min_size=2, max_size=12)
+move = st.tuples(  # a pending report edited to another area and period
+    st.just("move"),
+    st.integers(0, 20),
+    st.sampled_from(AREAS[:4]),
+    st.integers(0, 3),  # first day
+    st.integers(0, 3),  # length
+)
+steps = st.lists(st.one_of(create, create, create, act, move), min_size=2, max_size=12)
 
 
 def records() -> list[R]:
@@ -67,12 +74,21 @@ def apply(step, areas, reporters, verifier) -> None:
         if verified:
             services.report_verify(report=report, user=verifier)
         return
-    kind, which, numbers = step
+    kind, which, *rest = step
     reports = list(Report.objects.order_by("id"))
     if not reports:
         return
     report = reports[which % len(reports)]
     reporter = reporters[report.agency.code]
+    if kind == "move":
+        area, first, length = rest
+        start = report.period_start if report.cumulative else DAY0 + timedelta(days=first)
+        services.report_update(
+            report=report, user=reporter, area=areas[area], period_start=start,
+            period_end=start + timedelta(days=first + length),
+        )  # fmt: skip
+        return
+    numbers = rest[0]
     if kind == "verify":
         services.report_verify(report=report, user=verifier)
     elif kind == "reject":

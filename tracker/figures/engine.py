@@ -25,13 +25,18 @@ LEVELS = (3, 2, 1, 0)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 LOCK_SPACE = 7_301  # pg_advisory_xact_lock(LOCK_SPACE, area id): one lock per governorate
 Place = tuple[int, int | None]  # (area id, agency id or None: every agency)
-Scope = dict[Place, date]  # each place from its first day on
-LEVEL_SCOPE = "SELECT id, CAST(NULL AS BIGINT), %s, %s FROM tracker_area WHERE level = %s"
-# Incremental scope on PostgreSQL: four arrays, whatever the number of places.
+Window = tuple[date, date]  # the first and last day a change touches
+Scope = dict[Place, Window]
+LEVEL_SCOPE = "SELECT id, CAST(NULL AS BIGINT), %s, %s, %s, %s FROM tracker_area WHERE level = %s"
+# Incremental scope on PostgreSQL: six arrays, whatever the number of places.
 ARRAY_SCOPE = (
-    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::date[])"
-    " AS s(area_id, agency_id, since_n, since_day)"
+    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::date[], %s::integer[],"
+    " %s::date[]) AS s(area_id, agency_id, since_n, since_day, until_n, until_day)"
 )
+
+
+def widen(a: Window | None, b: Window) -> Window:
+    return b if a is None else (min(a[0], b[0]), max(a[1], b[1]))
 
 
 def calendar_ensure() -> None:
@@ -58,35 +63,22 @@ def _run(name: str, statement: str, params: list) -> None:
 def _scope(places: Scope) -> tuple[str, list]:
     """The scope of these places and its parameters: on PostgreSQL always the same text (arrays),
     so that its statements are prepared once."""
-    items = sorted(places.items(), key=lambda item: (item[0][0], item[0][1] or 0))
-    if connection.vendor == "postgresql":
-        columns = [
-            [pk for (pk, _), _ in items],
-            [agency for (_, agency), _ in items],
-            [since.toordinal() for _, since in items],
-            [since for _, since in items],
-        ]
-        return ARRAY_SCOPE, columns
-    values = "VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(items))
-    return values, [
-        v for (pk, agency), since in items for v in (pk, agency, since.toordinal(), since)
+    rows = [
+        (pk, agency, since.toordinal(), since, until.toordinal(), until)
+        for (pk, agency), (since, until) in sorted(places.items(), key=lambda p: str(p[0]))
     ]
+    if connection.vendor == "postgresql":
+        return ARRAY_SCOPE, [list(column) for column in zip(*rows, strict=True)]
+    values = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    return values, [value for row in rows for value in row]
 
 
 def _split(places: Scope) -> dict[bool, Scope]:
     """{by agency: places}: the places of one agency, and those of every agency (None)."""
     split: dict[bool, Scope] = {True: {}, False: {}}
-    for key, since in places.items():
-        split[key[1] is not None][key] = since
+    for key, window in places.items():
+        split[key[1] is not None][key] = window
     return {by_agency: rows for by_agency, rows in split.items() if rows}
-
-
-def _areas(places: Scope) -> Scope:
-    """Each area once (agency None), from the first day of any of its places."""
-    first: dict[int, date] = {}
-    for (pk, _), since in places.items():
-        first[pk] = min(since, first.get(pk, since))
-    return {(pk, None): since for pk, since in first.items()}
 
 
 def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, list], run):
@@ -102,13 +94,13 @@ def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, 
     run(f"figures_figures_{level}", statement, [*params, timezone.now()])
 
 
-def _drop(places: Scope, run) -> None:
-    """Delete the places' derived rows from their first day on; earlier ones stay as they are."""
-    for by_agency, rows in _split(places).items():
+def _drop(agencies: Scope, areas: Scope, run) -> None:
+    """Delete the derived rows that the passes write again; the others stay as they are."""
+    for by_agency, rows in _split(agencies).items():
         scope, params = _scope(rows)
         statement = sql.delete_rows("tracker_agencyfigure", scope, by_agency)
         run(f"figures_drop_agencies_{by_agency}", statement, params)
-    scope, params = _scope(_areas(places))
+    scope, params = _scope(areas)
     for table in ("tracker_pendingfigure", "tracker_dailyfigure"):
         run(f"figures_drop_{table}", sql.delete_rows(table, scope), params)
 
@@ -129,44 +121,49 @@ def _lock(governorates: list[int], countries: list[int]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, area_id])
 
 
-def _affected(dirty: dict[Place, date]) -> dict[int, Scope]:
-    """{level: {(area id, agency id): first day}} for the dirty places and all their ancestors;
-    an area whose every agency is dirty (agency None) has that one entry."""
+def _affected(dirty: Scope) -> tuple[dict[int, Scope], dict[int, Scope]]:
+    """The agency rows and the areas to recompute, each {level: {place: window}}, for the dirty
+    places and all their ancestors. Where a report changed, its agency's rows change from its
+    first day to the end (running totals); above it, and for pending counts, only its days do.
+    An area whose every agency is dirty (agency None) has that one place."""
     area_ids = {area_id for area_id, _ in dirty}
     paths = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "path"))
     pcodes = {pcode for path in paths.values() for pcode in path.split("/") if pcode}
     areas = {pcode: (pk, level) for pk, pcode, level in
              Area.objects.filter(pcode__in=pcodes).values_list("pk", "pcode", "level")}  # fmt: skip
-    by_level: dict[int, Scope] = {level: {} for level in LEVELS}
-    for (area_id, agency_id), since in dirty.items():
+    agencies: dict[int, Scope] = {level: {} for level in LEVELS}
+    cells: dict[int, Scope] = {level: {} for level in LEVELS}
+    for (area_id, agency_id), (since, until) in dirty.items():
         for pcode in filter(None, paths[area_id].split("/")):
             pk, level = areas[pcode]
-            key = (pk, agency_id)
-            by_level[level][key] = min(since, by_level[level].get(key, since))
-    for places in by_level.values():
-        every = {pk: since for (pk, agency), since in places.items() if agency is None}
+            window = (since, LAST_DAY if pk == area_id else until)
+            agencies[level][pk, agency_id] = widen(agencies[level].get((pk, agency_id)), window)
+            cells[level][pk, None] = widen(cells[level].get((pk, None)), (since, until))
+    for places in agencies.values():
+        every = {pk: window for (pk, agency), window in places.items() if agency is None}
         for pk, agency in [key for key in places if key[1] is not None and key[0] in every]:
-            every[pk] = min(every[pk], places.pop((pk, agency)))
-        places.update({(pk, None): since for pk, since in every.items()})
-    return by_level
+            every[pk] = widen(every[pk], places.pop((pk, agency)))
+        places.update({(pk, None): window for pk, window in every.items()})
+    return agencies, cells
 
 
-def recompute(dirty: dict[Place, date]) -> None:
-    """Recompute the figures of these places and their ancestors, each from its date on."""
+def recompute(dirty: Scope) -> None:
+    """Recompute the figures of these places and their ancestors, over their windows."""
     if not dirty:
         return
     calendar_ensure()
-    by_level = _affected(dirty)
-    postgresql = connection.vendor == "postgresql"
-    run = prepared.execute if postgresql else _run
+    agencies, cells = _affected(dirty)
+    run = prepared.execute if connection.vendor == "postgresql" else _run
     with transaction.atomic():
         _no_jit()
-        _lock([pk for pk, _ in by_level[1]], [pk for pk, _ in by_level[0]])
-        _drop({key: since for places in by_level.values() for key, since in places.items()}, run)
+        _lock([pk for pk, _ in cells[1]], [pk for pk, _ in cells[0]])
+        everywhere = [{k: w for places in d.values() for k, w in places.items()}
+                      for d in (agencies, cells)]  # fmt: skip
+        _drop(*everywhere, run)
         for level in LEVELS:
-            if places := by_level[level]:
-                agencies = {by: _scope(rows) for by, rows in _split(places).items()}
-                _pass(level, agencies, _scope(_areas(places)), run)
+            if cells[level]:
+                by = {b: _scope(rows) for b, rows in _split(agencies[level]).items()}
+                _pass(level, by, _scope(cells[level]), run)
 
 
 def rebuild() -> None:
@@ -184,7 +181,8 @@ def rebuild() -> None:
         for model in (AgencyFigure, PendingFigure, DailyFigure):
             model.objects.all().delete()  # derived rows: one DELETE each
         for level in LEVELS:
-            every = (LEVEL_SCOPE, [FIRST_DAY.toordinal(), FIRST_DAY, level])
+            days = [FIRST_DAY.toordinal(), FIRST_DAY, LAST_DAY.toordinal(), LAST_DAY]
+            every = (LEVEL_SCOPE, [*days, level])
             _pass(level, {False: every}, every, _run)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # new statistics for the recomputes' plans

@@ -13,8 +13,8 @@ def _shares(area: Area, day: date) -> list[tuple[int, int, int, int]]:
     calendar_ensure()
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.own_shares(dialect(), "VALUES (%s, NULL, %s, %s)"),
-            [area.pk, day.toordinal(), day],
+            sql.own_shares(dialect(), "VALUES (%s, NULL, %s, %s, %s, %s)"),
+            [area.pk, day.toordinal(), day, day.toordinal(), day],
         )
         return cursor.fetchall()
 

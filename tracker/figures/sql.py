@@ -8,9 +8,13 @@ the level, from the first day) and an incremental recompute (a few areas, from a
 3. `insert_figures`: rules 5-7 over those agency rows and the children's stored figures.
 
 Metrics are columns side by side, as in the tables; only cumulative series are taken apart per
-metric (rule 2 orders each metric's totals on its own). `scope(area_id, agency_id, since_n,
-since_day)` names the areas and the first day whose rows are replaced; `by_agency` statements
-replace only that agency's agency rows (a report changes only its agency's). The few
+metric (rule 2 orders each metric's totals on its own).
+
+`scope(area_id, agency_id, since_n, since_day, until_n, until_day)` names the areas and the days
+whose rows are replaced: figures from `since` on (running totals carry everything forward);
+agency rows and pending counts from `since` to `until` (above the area of a changed report only
+the days it covers change); `by_agency` statements replace only that agency's agency rows (a
+report changes only its agency's). The few
 expressions that differ between PostgreSQL and SQLite (day numbers, a range of days) come from
 `Dialect`.
 """
@@ -49,6 +53,10 @@ def later(a: str, b: str) -> str:
     return f"CASE WHEN {a} > {b} THEN {a} ELSE {b} END"
 
 
+def earlier(a: str, b: str) -> str:
+    return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
+
+
 def greatest(a: str, b: str) -> str:
     """The larger of two values, a missing one taking no part (GREATEST is not in SQLite)."""
     return f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END"
@@ -77,12 +85,13 @@ def _own(d: Dialect, by_agency: bool) -> str:
     return f"""
 own AS (  -- rule 1: only verified reports count; plain ones that end before the scope's day
           -- cannot change it, cumulative ones can (a later total corrects earlier ones)
-    SELECT r.id, r.agency_id, r.area_id, r.cumulative, r.created_at, s.since_n,
+    SELECT r.id, r.agency_id, r.area_id, r.cumulative, r.created_at, s.since_n, s.until_n,
            {d.number("r.period_start")} AS first_n, {d.number("r.period_end")} AS last_n,
            {_columns("r.{m}")}
     FROM tracker_report r
     JOIN scope s ON s.area_id = r.area_id{_agency("r.agency_id", by_agency)}
     WHERE r.status = 'verified' AND (r.cumulative OR r.period_end >= s.since_day)
+      AND r.period_start <= s.until_day
 )"""
 
 
@@ -94,11 +103,11 @@ metric(m) AS (VALUES {metrics}),
 plain_shares AS (  -- rule 3 for plain reports, every metric at once
     SELECT o.id AS report_id, o.area_id, o.agency_id, c.n, 1 AS reports,
            {_columns(share("o.{m}", "(c.n - o.first_n)", "(o.last_n - o.first_n + 1)") + " AS {m}")}
-    FROM own o {d.days("c", later("o.first_n", "o.since_n"), "o.last_n")}
+    FROM own o {d.days("c", later("o.first_n", "o.since_n"), earlier("o.last_n", "o.until_n"))}
     WHERE NOT o.cumulative
 ),
 amounts AS (  -- cumulative reports: each metric on its own
-    SELECT o.id, o.agency_id, o.area_id, o.created_at, o.first_n, o.last_n, o.since_n,
+    SELECT o.id, o.agency_id, o.area_id, o.created_at, o.first_n, o.last_n, o.since_n, o.until_n,
            m.m AS metric, CASE m.m {pick} END AS amount
     FROM own o CROSS JOIN metric m
     WHERE o.cumulative
@@ -109,13 +118,13 @@ standing AS (  -- rule 2: of two totals as of one day, the one created last stan
     FROM amounts WHERE amount IS NOT NULL
 ),
 lowered AS (  -- rule 2: a later, lower total corrects the earlier ones
-    SELECT id, agency_id, area_id, metric, first_n, last_n, since_n,
+    SELECT id, agency_id, area_id, metric, first_n, last_n, since_n, until_n,
            MIN(amount) OVER (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n DESC
                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total
     FROM standing WHERE latest = 1
 ),
 flows AS (  -- rule 2: each total minus the previous one, over the days after the previous
-    SELECT id, agency_id, area_id, metric, since_n, last_n,
+    SELECT id, agency_id, area_id, metric, since_n, until_n, last_n,
            COALESCE((LAG(last_n) OVER series) + 1, first_n) AS first_n,
            total - COALESCE(LAG(total) OVER series, 0) AS amount
     FROM lowered
@@ -124,7 +133,7 @@ flows AS (  -- rule 2: each total minus the previous one, over the days after th
 series_shares AS (  -- rule 3 for the flows of cumulative series
     SELECT f.id AS report_id, f.area_id, f.agency_id, c.n, f.metric,
            {share("f.amount", "(c.n - f.first_n)", "(f.last_n - f.first_n + 1)")} AS share
-    FROM flows f {d.days("c", later("f.first_n", "f.since_n"), "f.last_n")}
+    FROM flows f {d.days("c", later("f.first_n", "f.since_n"), earlier("f.last_n", "f.until_n"))}
 )"""
 
 
@@ -136,13 +145,13 @@ def _agency_rows(d: Dialect, has_children: bool, by_agency: bool) -> str:
     FROM tracker_agencyfigure af
     JOIN tracker_area a ON a.id = af.area_id
     JOIN scope s ON s.area_id = a.parent_id{_agency("af.agency_id", by_agency)}
-    WHERE af.date >= s.since_day"""
+    WHERE af.date >= s.since_day AND af.date <= s.until_day"""
     return f"""
 agency_rows AS (
     SELECT area_id, agency_id, n, reports, {_columns("{m}")} FROM plain_shares
     UNION ALL  -- a cumulative report covers its whole period
     SELECT o.area_id, o.agency_id, c.n, 1, {nulls}
-    FROM own o {d.days("c", later("o.first_n", "o.since_n"), "o.last_n")}
+    FROM own o {d.days("c", later("o.first_n", "o.since_n"), earlier("o.last_n", "o.until_n"))}
     WHERE o.cumulative
     UNION ALL
     SELECT area_id, agency_id, n, 0, {_columns("CASE WHEN metric = {i} THEN share END")}
@@ -165,7 +174,7 @@ def insert_agencies(d: Dialect, scope: str, has_children: bool, by_agency: bool)
     """Each agency's own totals and running totals per area and day, from `since` on."""
     metric_columns = _columns("{m}, {m}_running")
     values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
-    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
+    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
 {_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency)}
 INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {metric_columns})
 SELECT g.area_id, {d.day("g.n")}, g.agency_id, g.reports, {values}
@@ -182,15 +191,17 @@ def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
     FROM tracker_pendingfigure p
     JOIN tracker_area a ON a.id = p.area_id
     JOIN scope s ON s.area_id = a.parent_id
-    WHERE p.date >= s.since_day"""
+    WHERE p.date >= s.since_day AND p.date <= s.until_day"""
     first = later(d.number("r.period_start"), "s.since_n")
-    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
+    last = earlier(d.number("r.period_end"), "s.until_n")
+    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
 counted AS (
     SELECT r.area_id, {d.day("c.n")} AS date, 1 AS pending
     FROM tracker_report r
     JOIN scope s ON s.area_id = r.area_id
-    {d.days("c", first, d.number("r.period_end"))}
-    WHERE r.status = 'pending' AND r.period_end >= s.since_day{below if has_children else ""}
+    {d.days("c", first, last)}
+    WHERE r.status = 'pending' AND r.period_end >= s.since_day
+      AND r.period_start <= s.until_day{below if has_children else ""}
 )
 INSERT INTO tracker_pendingfigure (area_id, date, pending)
 SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date"""
@@ -264,7 +275,7 @@ def insert_figures(d: Dialect, scope: str, has_children: bool) -> str:
         "MAX(af.{m}_running) AS {m}_running"
     )
     values = ", ".join(_figure_values(m) for m in METRICS)
-    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
+    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
 own AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency totals;
           -- a row for every day an agency covers here or below (rule 1)
     SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
@@ -307,15 +318,17 @@ DERIVED_TABLES = tuple(KEYS)
 
 
 def delete_rows(table: str, scope: str, by_agency: bool = False) -> str:
-    """Deletes the scope's rows of a derived table from their `since_day` on."""
+    """Deletes the scope's rows of a derived table: figures from `since` on, agency rows and
+    pending counts from `since` to `until`."""
+    until = "" if table == "tracker_dailyfigure" else " AND t.date <= s.until_day"
     key = KEYS[table]
     keys = ", ".join(f"t.{column}" for column in key.split(", "))
     # IN over the keys, not EXISTS: PostgreSQL plans EXISTS as a scan of the whole table
-    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope})
+    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope})
 DELETE FROM {table} WHERE ({key}) IN (
     SELECT {keys} FROM {table} t
     JOIN scope s ON s.area_id = t.area_id{_agency("t.agency_id", by_agency)}
-    WHERE t.date >= s.since_day)"""
+    WHERE t.date >= s.since_day{until})"""
 
 
 def own_shares(d: Dialect, scope: str) -> str:
@@ -325,7 +338,7 @@ def own_shares(d: Dialect, scope: str) -> str:
         f"SELECT report_id, agency_id, {i}, {m} FROM plain_shares WHERE n = s_n AND {m} IS NOT NULL"
         for i, m in enumerate(METRICS)
     )
-    return f"""WITH scope(area_id, agency_id, since_n, since_day) AS ({scope}),
+    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
 {_own(d, by_agency=False)}, {_shares(d)},
 day_n(s_n) AS (SELECT since_n FROM scope),
 picked AS (

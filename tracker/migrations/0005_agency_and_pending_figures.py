@@ -51,6 +51,12 @@ class Migration(migrations.Migration):
             name='agency',
             field=models.ForeignKey(blank=True, help_text="The agency whose reports changed; empty: every agency's (an area moved).", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tracker.agency'),
         ),
+        migrations.AddField(
+            model_name="figurerecompute",
+            name="until",
+            field=models.DateField(default="2099-12-31", help_text="The last day the change covers."),
+            preserve_default=False,
+        ),
         migrations.AddIndex(
             model_name='report',
             index=models.Index(fields=['area', 'status', 'agency', 'period_end'], name='tracker_rep_area_id_ec0881_idx'),

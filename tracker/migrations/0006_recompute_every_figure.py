@@ -12,7 +12,7 @@ def mark_every_area_stale(apps, schema_editor):
     if not apps.get_model("tracker", "DailyFigure").objects.exists():
         return  # a fresh install
     FigureRecompute.objects.bulk_create(
-        FigureRecompute(area_id=pk, since=date(1900, 1, 1))
+        FigureRecompute(area_id=pk, since=date(1900, 1, 1), until=date(2099, 12, 31))
         for pk in Area.objects.values_list("pk", flat=True)
     )
 

@@ -122,8 +122,8 @@ class PendingFigure(models.Model):
 
 
 class FigureRecompute(models.Model):
-    """Cells whose figures must be computed again: the area and its ancestors, from `since` on;
-    of the agency rows (AgencyFigure), only the agency's.
+    """Cells whose figures must be computed again: the area and its ancestors, from `since` on
+    (the areas above it from `since` to `until`); of the agency rows, only the agency's.
 
     Written in the same transaction as the change that makes them stale, so a lost message to the
     worker is found again by the periodic sweep. Deleted once the figures are recomputed.
@@ -139,6 +139,7 @@ class FigureRecompute(models.Model):
         help_text="The agency whose reports changed; empty: every agency's (an area moved).",
     )
     since = models.DateField()
+    until = models.DateField(help_text="The last day the change covers.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

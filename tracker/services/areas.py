@@ -242,8 +242,9 @@ def area_save(*, area: Area, user: User | None = None) -> Area:
             below._history_user = user
             below.save(update_fields=["path"])
         # Its old and new ancestors add up different children now, on every day.
-        moved = {(area.pk, None): engine.FIRST_DAY}
+        every_day = (engine.FIRST_DAY, engine.LAST_DAY)
+        moved = {(area.pk, None): every_day}
         if old_parent:
-            moved[(old_parent, None)] = engine.FIRST_DAY
+            moved[(old_parent, None)] = every_day
         figures_mark(stale=moved)
     return area

@@ -5,34 +5,32 @@ from datetime import date
 from django.db import transaction
 
 from tracker.figures import engine
+from tracker.figures.engine import Scope
 from tracker.models import DailyFigure, FigureRecompute
 
 CLAIM = 200  # recomputes taken at once by one worker
 
 
-Place = tuple[int, int | None]  # (area id, agency id); no agency: every agency's figures there
-
-
-def figures_mark(*, stale: dict[Place, date]) -> None:
-    """Record areas whose figures (and their ancestors') are stale from a date on, in the caller's
-    transaction, with the agency whose reports changed; the recompute is queued once it commits
-    (run at once without Redis)."""
+def figures_mark(*, stale: Scope) -> None:
+    """Record the places (area, agency) whose figures, and their ancestors', are stale over a
+    window of days, in the caller's transaction; the recompute is queued once it commits (run at
+    once without Redis)."""
     FigureRecompute.objects.bulk_create(
-        FigureRecompute(area_id=area_id, agency_id=agency_id, since=since)
-        for (area_id, agency_id), since in stale.items()
+        FigureRecompute(area_id=area_id, agency_id=agency_id, since=since, until=until)
+        for (area_id, agency_id), (since, until) in stale.items()
     )
     from tasks.figures import refresh_figures  # the task module imports this one
 
     transaction.on_commit(refresh_figures.delay)
 
 
-def stale_cells(*places: tuple[int, int, date]) -> dict[Place, date]:
-    """The (area, agency, first day) places a report was and is at, as stale cells: a change to a
-    report changes its area's figures from its first day on (a cumulative series from its start)."""
-    stale: dict[Place, date] = {}
-    for area_id, agency_id, since in places:
-        key = (area_id, agency_id)
-        stale[key] = min(since, stale.get(key, since))
+def stale_cells(*places: tuple[int, int | None, date, date]) -> Scope:
+    """The (area, agency, first day, last day) places a report was and is at, as stale cells: a
+    change to a report changes its area's figures from its first day on (a cumulative series
+    from its start), and the areas above it on the days it covers."""
+    stale: Scope = {}
+    for area_id, agency_id, since, until in places:
+        stale[area_id, agency_id] = engine.widen(stale.get((area_id, agency_id)), (since, until))
     return stale
 
 
@@ -45,7 +43,7 @@ def figures_refresh() -> int:
             claimed = list(
                 FigureRecompute.objects.select_for_update(skip_locked=True)
                 .order_by("id")
-                .values_list("id", "area_id", "agency_id", "since")[:CLAIM]
+                .values_list("id", "area_id", "agency_id", "since", "until")[:CLAIM]
             )
             if not claimed:
                 return settled

@@ -30,8 +30,8 @@ COUNTING_STATUSES = (ReportStatus.PENDING, ReportStatus.VERIFIED)
 RELATED_FIELDS = ["agency", "submitted_by", "area", "destination", "verified_by"]
 
 
-def _place(report: Report) -> tuple[int, int, date]:
-    return report.area_id, report.agency_id, report.period_start
+def _place(report: Report) -> tuple[int, int, date, date]:
+    return report.area_id, report.agency_id, report.period_start, report.period_end
 
 
 def _save(report: Report, *, user: User, reason: str, was: tuple | None = None) -> Report:
