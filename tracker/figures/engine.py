@@ -111,6 +111,7 @@ def _no_jit() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
 
 
 def _lock(governorates: list[int], countries: list[int]) -> None:

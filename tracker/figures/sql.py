@@ -208,9 +208,6 @@ SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date"""
 
 
 def _children() -> str:
-    growth = _columns(
-        "f.{m}_cumulative - COALESCE(LAG(f.{m}_cumulative) OVER c, cb.{m}, 0) AS {m}_growth"
-    )
     return f"""
 child_before AS (  -- each child's cumulative before the first day: the largest, as it only grows
     SELECT a.parent_id AS area_id, f.area_id AS child_id, {_columns("MAX(f.{m}_cumulative) AS {m}")}
@@ -220,21 +217,15 @@ child_before AS (  -- each child's cumulative before the first day: the largest,
     WHERE f.date < s.since_day
     GROUP BY a.parent_id, f.area_id
 ),
-child_rows AS (
-    SELECT a.parent_id AS area_id, f.date, f.report_count,
-           {_columns("f.{m}, f.{m}_low, f.{m}_high")}, {growth}
+children AS (  -- rule 6: the sum of the children's values; rule 7: how much their cumulatives grew
+    SELECT a.parent_id AS area_id, f.date, SUM(f.report_count) AS reports,
+           {_columns("SUM(f.{m}) AS {m}, SUM(f.{m}_low) AS {m}_low, SUM(f.{m}_high) AS {m}_high")},
+           {_columns("SUM(f.{m}_growth) AS {m}_growth")}
     FROM tracker_dailyfigure f
     JOIN tracker_area a ON a.id = f.area_id
     JOIN scope s ON s.area_id = a.parent_id
-    LEFT JOIN child_before cb ON cb.child_id = f.area_id
     WHERE f.date >= s.since_day
-    WINDOW c AS (PARTITION BY f.area_id ORDER BY f.date)
-),
-children AS (  -- rule 6: the sum of the children's values; rule 7: how much their cumulatives grew
-    SELECT area_id, date, SUM(report_count) AS reports,
-           {_columns("SUM({m}) AS {m}, SUM({m}_low) AS {m}_low, SUM({m}_high) AS {m}_high")},
-           {_columns("SUM({m}_growth) AS {m}_growth")}
-    FROM child_rows GROUP BY area_id, date
+    GROUP BY a.parent_id, f.date
 ),
 child_base AS (
     SELECT area_id, {_columns("SUM({m}) AS {m}")} FROM child_before GROUP BY area_id
@@ -259,10 +250,11 @@ def _figure_values(m: str) -> str:
     child_cumulative = plus(f"cb.{m}", f"SUM(ch.{m}_growth) OVER w")
     return ", ".join(
         [
-            greatest(f"o.{m}", f"ch.{m}"),  # rule 6: the larger of own and children's
-            greatest(f"o.{m}_low", f"ch.{m}_low"),
-            plus(f"o.{m}_high", f"ch.{m}_high"),  # rule 6: high adds both
-            greatest(own_cumulative, child_cumulative),  # rule 7
+            greatest(f"o.{m}", f"ch.{m}") + f" AS {m}",  # rule 6: the larger of own and children's
+            greatest(f"o.{m}_low", f"ch.{m}_low") + f" AS {m}_low",
+            plus(f"o.{m}_high", f"ch.{m}_high") + f" AS {m}_high",  # rule 6: high adds both
+            greatest(own_cumulative, child_cumulative) + f" AS {m}_cumulative",  # rule 7
+            greatest(f"ob.{m}", f"cb.{m}") + f" AS {m}_before",
         ]
     )
 
@@ -275,6 +267,10 @@ def insert_figures(d: Dialect, scope: str, has_children: bool) -> str:
         "MAX(af.{m}_running) AS {m}_running"
     )
     values = ", ".join(_figure_values(m) for m in METRICS)
+    growth_columns = _columns("{m}_growth")
+    growth = _columns(  # for the parent's rule 7: how much the cumulative grew since the last row
+        "{m}_cumulative - COALESCE(LAG({m}_cumulative) OVER g, {m}_before, 0)"
+    )
     return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
 own AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency totals;
           -- a row for every day an agency covers here or below (rule 1)
@@ -296,17 +292,22 @@ pending AS (
     FROM tracker_pendingfigure p
     JOIN scope s ON s.area_id = p.area_id
     WHERE p.date >= s.since_day
-), {_children() if has_children else _no_children()}
+), {_children() if has_children else _no_children()},
+figures AS (
+    SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0) AS reports, o.agencies,
+           COALESCE(p.pending, 0) AS pending, {values}
+    FROM own o
+    LEFT JOIN children ch ON ch.area_id = o.area_id AND ch.date = o.date
+    LEFT JOIN own_before ob ON ob.area_id = o.area_id
+    LEFT JOIN child_base cb ON cb.area_id = o.area_id
+    LEFT JOIN pending p ON p.area_id = o.area_id AND p.date = o.date
+    WINDOW w AS (PARTITION BY o.area_id ORDER BY o.date ROWS UNBOUNDED PRECEDING)
+)
 INSERT INTO tracker_dailyfigure (area_id, date, report_count, agency_count, pending_reports,
-                                 computed_at, {", ".join(FIGURE_COLUMNS)})
-SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0), o.agencies,
-       COALESCE(p.pending, 0), %s, {values}
-FROM own o
-LEFT JOIN children ch ON ch.area_id = o.area_id AND ch.date = o.date
-LEFT JOIN own_before ob ON ob.area_id = o.area_id
-LEFT JOIN child_base cb ON cb.area_id = o.area_id
-LEFT JOIN pending p ON p.area_id = o.area_id AND p.date = o.date
-WINDOW w AS (PARTITION BY o.area_id ORDER BY o.date ROWS UNBOUNDED PRECEDING)"""
+                                 computed_at, {", ".join(FIGURE_COLUMNS)}, {growth_columns})
+SELECT area_id, date, reports, agencies, pending, %s, {", ".join(FIGURE_COLUMNS)}, {growth}
+FROM figures
+WINDOW g AS (PARTITION BY area_id ORDER BY date)"""
 
 
 KEYS = {

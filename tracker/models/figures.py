@@ -38,6 +38,14 @@ def _add_metric_columns() -> None:
         for suffix in ("", "_low", "_high", "_cumulative"):
             field = models.BigIntegerField(null=True, blank=True)
             DailyFigure.add_to_class(metric + suffix, field)
+        growth = models.BigIntegerField(
+            null=True,
+            blank=True,
+            editable=False,
+            help_text="How much the cumulative grew since the area's previous row: the engine "
+            "adds up the children's to carry rule 7 up the hierarchy.",
+        )
+        DailyFigure.add_to_class(f"{metric}_growth", growth)
         constraints.append(
             models.CheckConstraint(
                 condition=Q(**{f"{metric}__isnull": True})
