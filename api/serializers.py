@@ -170,6 +170,9 @@ class BulkSummarySerializer(serializers.Serializer):
 FIGURE_COLUMNS = [f"{m}{s}" for m in METRICS for s in ("", "_low", "_high", "_cumulative")]
 
 
+COMPUTED_AT = serializers.DateTimeField()  # how DRF shows a timestamp, for FigureSerializer.row
+
+
 class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
     """One area's reconciled figures for one day: for each metric the best estimate, low, high
     and cumulative; how many verified reports and agencies stand behind it and how many reports
@@ -194,18 +197,19 @@ class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    @staticmethod
-    def row(figure: DailyFigure) -> list:
-        """The same columns as a CSV row, without the cost of a serializer per row."""
-        area = figure.area
-        return [
-            area.pcode,
-            area.name_en,
-            area.level,
-            figure.date.isoformat(),
-            *(getattr(figure, column) for column in FIGURE_COLUMNS),
-            figure.report_count,
-            figure.agency_count,
-            figure.pending_reports,
-            figure.computed_at.isoformat(),
-        ]
+    # Where each of Meta.fields comes from, for `values_list`.
+    SOURCES = (
+        "area__pcode",
+        "area__name_en",
+        "area__level",
+        *Meta.fields[3:],
+    )
+
+    @classmethod
+    def row(cls, values: tuple) -> list:
+        """One figure's `values_list(*SOURCES)` as the serializer would give its fields, without
+        the cost of a serializer per row (a year of one area is 365 rows)."""
+        row = list(values)
+        row[3] = row[3].isoformat()
+        row[-1] = COMPUTED_AT.to_representation(row[-1])
+        return row

@@ -82,6 +82,13 @@ class DailyFigureList(ListAPIView):
             return self.list(request, *args, **kwargs)
         return self.stream(export)
 
+    def list(self, request, *args, **kwargs):
+        figures = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(figures.values_list(*FigureSerializer.SOURCES))
+        columns = FigureSerializer.Meta.fields
+        rows = [dict(zip(columns, FigureSerializer.row(values), strict=True)) for values in page]
+        return self.get_paginated_response(rows)
+
     def stream(self, export: str) -> StreamingHttpResponse:
         figures = self.filter_queryset(self.get_queryset())
         columns = list(FigureSerializer.Meta.fields)
@@ -92,8 +99,8 @@ class DailyFigureList(ListAPIView):
             yield writer.writerow(columns)
             if export == "hxl":
                 yield writer.writerow(hxl_tags(columns, levels))
-            for figure in figures.iterator(chunk_size=2000):
-                yield writer.writerow(FigureSerializer.row(figure))
+            for values in figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000):
+                yield writer.writerow(FigureSerializer.row(values))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         name = "daily-figures" + ("-hxl" if export == "hxl" else "")

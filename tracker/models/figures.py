@@ -15,7 +15,10 @@ class DailyFigure(models.Model):
     Columns are 64-bit: sums over agencies and hundreds of areas overflow 32 bits.
     """
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="daily_figures")
+    # The unique (area, date) index serves lookups by area: no second index to keep up.
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="daily_figures", db_index=False
+    )
     date = models.DateField()
     report_count = models.PositiveIntegerField(default=0)
     agency_count = models.PositiveIntegerField(default=0)
