@@ -76,3 +76,24 @@ def test_setup_demo_prints_a_login_and_a_working_token(settings):
     response = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.json()["agency"] == "OCHA"
     assert "admin / admin" in output
+
+
+def test_rebuild_figures_check_finds_wrong_figures_and_a_rebuild_mends_them():
+    from tracker.models import AgencyFigure, DailyFigure
+    from tracker.services.figures import figures_refresh
+
+    run("load_scenario")
+    figures_refresh()
+    assert run("rebuild_figures", "--check").strip() == "0 cell(s) differ from a rebuild."
+
+    # A stored figure and a running total under another area go wrong (a lost write, a bug):
+    DailyFigure.objects.filter(area__pcode="SY07", date="2024-11-28").update(killed=7)
+    idleb_district = AgencyFigure.objects.filter(area__pcode="SY0700").order_by("date").first()
+    AgencyFigure.objects.filter(pk=idleb_district.pk).update(killed_running=10**6)
+    with pytest.raises(CommandError):
+        run("rebuild_figures", "--check")
+    assert DailyFigure.objects.get(area__pcode="SY07", date="2024-11-28").killed == 7  # unchanged
+
+    assert "Figures rebuilt" in run("rebuild_figures")
+    assert run("rebuild_figures", "--check").strip() == "0 cell(s) differ from a rebuild."
+    assert DailyFigure.objects.get(area__pcode="SY07", date="2024-11-28").killed == 5

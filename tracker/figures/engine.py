@@ -105,9 +105,10 @@ def _drop(agencies: Scope, areas: Scope, run) -> None:
         run(f"figures_drop_{table}", sql.delete_rows(table, scope), params)
 
 
-def _no_jit() -> None:
-    """PostgreSQL's JIT compiles these statements for longer than they run (for the rebuild too:
-    a third of its time at a million reports)."""
+def _planner_settings() -> None:
+    """PostgreSQL's JIT compiles these statements for longer than they run (a third of a
+    rebuild's time at a million reports). Recomputes run their prepared statements with generic
+    plans: planning them anew for each recompute took longer than running them."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
@@ -156,7 +157,7 @@ def recompute(dirty: Scope) -> None:
     agencies, cells = _affected(dirty)
     run = prepared.execute if connection.vendor == "postgresql" else _run
     with transaction.atomic():
-        _no_jit()
+        _planner_settings()
         _lock([pk for pk, _ in cells[1]], [pk for pk, _ in cells[0]])
         everywhere = [{k: w for places in d.values() for k, w in places.items()}
                       for d in (agencies, cells)]  # fmt: skip
@@ -173,7 +174,7 @@ def rebuild() -> None:
     calendar_ensure()
     settled = FigureRecompute.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with transaction.atomic():
-        _no_jit()
+        _planner_settings()
         levels = dict(Area.objects.filter(level__lte=1).values_list("pk", "level"))
         _lock(
             [pk for pk, lv in levels.items() if lv == 1],

@@ -2,11 +2,11 @@
 
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from tracker.figures import engine
+from tracker.figures import engine, sql
 from tracker.figures.engine import Scope
-from tracker.models import DailyFigure, FigureRecompute
+from tracker.models import FigureRecompute
 
 CLAIM = 200  # recomputes taken at once by one worker
 
@@ -57,18 +57,28 @@ def figures_rebuild() -> None:
     engine.rebuild()
 
 
-def _stored() -> dict:
-    columns = [f.attname for f in DailyFigure._meta.concrete_fields]
-    skip = {"id", "computed_at"}
-    wanted = [c for c in columns if c not in skip]
-    return {(row[0], row[1]): row for row in DailyFigure.objects.values_list(*wanted)}
+def _compared_columns(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        described = connection.introspection.get_table_description(cursor, table)
+    return [column.name for column in described if column.name not in ("id", "computed_at")]
 
 
 def figures_differences() -> int:
-    """How many (area, day) cells the stored figures get wrong: a rebuild, compared and undone."""
-    before = _stored()
-    with transaction.atomic():
+    """How many (area, day) cells the stored figures, agency rows or pending counts get wrong:
+    a rebuild, compared in the database and undone."""
+    columns = {table: ", ".join(_compared_columns(table)) for table in sql.DERIVED_TABLES}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, listed in columns.items():
+            cursor.execute(f"CREATE TEMPORARY TABLE stored_{table} AS SELECT {listed} FROM {table}")
         engine.rebuild()
-        after = _stored()
+        differing = " UNION ".join(
+            f"SELECT area_id, date FROM (SELECT {listed} FROM stored_{table} "
+            f"EXCEPT SELECT {listed} FROM {table}) AS gone "
+            f"UNION SELECT area_id, date FROM (SELECT {listed} FROM {table} "
+            f"EXCEPT SELECT {listed} FROM stored_{table}) AS new"
+            for table, listed in columns.items()
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM ({differing}) AS cells")
+        count = cursor.fetchone()[0]
         transaction.set_rollback(True)
-    return sum(1 for cell in before.keys() | after.keys() if before.get(cell) != after.get(cell))
+    return count
