@@ -105,14 +105,19 @@ def _drop(agencies: Scope, areas: Scope, run) -> None:
         run(f"figures_drop_{table}", sql.delete_rows(table, scope), params)
 
 
-def _planner_settings() -> None:
-    """PostgreSQL's JIT compiles these statements for longer than they run (a third of a
-    rebuild's time at a million reports). Recomputes run their prepared statements with generic
-    plans: planning them anew for each recompute took longer than running them."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+def _settings(recompute: bool) -> None:
+    """For this transaction on PostgreSQL: no JIT, which compiles these statements for longer
+    than they run (a third of a rebuild's time at a million reports). Recomputes also run their
+    prepared statements with generic plans (planning them anew took longer than running them),
+    and do not wait for their commit to reach the disk: should the server crash first, the
+    recompute is lost whole, its stale records with it come back, and the sweep redoes it."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        if recompute:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _lock(governorates: list[int], countries: list[int]) -> None:
@@ -157,7 +162,7 @@ def recompute(dirty: Scope) -> None:
     agencies, cells = _affected(dirty)
     run = prepared.execute if connection.vendor == "postgresql" else _run
     with transaction.atomic():
-        _planner_settings()
+        _settings(recompute=True)
         _lock([pk for pk, _ in cells[1]], [pk for pk, _ in cells[0]])
         everywhere = [{k: w for places in d.values() for k, w in places.items()}
                       for d in (agencies, cells)]  # fmt: skip
@@ -174,7 +179,7 @@ def rebuild() -> None:
     calendar_ensure()
     settled = FigureRecompute.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with transaction.atomic():
-        _planner_settings()
+        _settings(recompute=False)
         levels = dict(Area.objects.filter(level__lte=1).values_list("pk", "level"))
         _lock(
             [pk for pk, lv in levels.items() if lv == 1],

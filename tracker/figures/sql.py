@@ -20,6 +20,7 @@ expressions that differ between PostgreSQL and SQLite (day numbers, a range of d
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from tracker.models.figures import METRICS
 
@@ -170,6 +171,7 @@ running_before AS (  -- rule 7: running totals only grow, so the largest is the 
 )"""
 
 
+@cache  # the same few texts, built once
 def insert_agencies(d: Dialect, scope: str, has_children: bool, by_agency: bool) -> str:
     """Each agency's own totals and running totals per area and day, from `since` on."""
     metric_columns = _columns("{m}, {m}_running")
@@ -183,6 +185,7 @@ LEFT JOIN running_before b ON b.area_id = g.area_id AND b.agency_id = g.agency_i
 WINDOW w AS (PARTITION BY g.area_id, g.agency_id ORDER BY g.n ROWS UNBOUNDED PRECEDING)"""
 
 
+@cache
 def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
     """Pending reports about each area or below covering each day, from `since` on."""
     below = """
@@ -259,6 +262,7 @@ def _figure_values(m: str) -> str:
     )
 
 
+@cache
 def insert_figures(d: Dialect, scope: str, has_children: bool) -> str:
     """The figure rows of the scope's areas from `since` on, from their agency rows (stored by
     `insert_agencies`) and their children's stored figures."""
@@ -318,6 +322,7 @@ KEYS = {
 DERIVED_TABLES = tuple(KEYS)
 
 
+@cache
 def delete_rows(table: str, scope: str, by_agency: bool = False) -> str:
     """Deletes the scope's rows of a derived table: figures from `since` on, agency rows and
     pending counts from `since` to `until`."""
