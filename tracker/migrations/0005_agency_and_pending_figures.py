@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='figurerecompute',
             name='agency',
-            field=models.ForeignKey(blank=True, help_text="The agency whose reports changed; empty: every agency's (an area moved).", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tracker.agency'),
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, help_text="The agency whose reports changed; empty: every agency's (an area moved).", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.agency'),
         ),
         migrations.AddField(
             model_name="figurerecompute",

@@ -141,12 +141,16 @@ class FigureRecompute(models.Model):
     """
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    # Written with every report change: no index and no foreign-key check to pay for on each
+    # (agencies are never deleted, and nothing looks these rows up by agency).
     agency = models.ForeignKey(
         "tracker.Agency",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
         help_text="The agency whose reports changed; empty: every agency's (an area moved).",
     )
     since = models.DateField()
