@@ -4,7 +4,7 @@ a minimal Django view returning the same rows as JSON (bench.views.minimal_daily
 import json
 
 from bench.results import Section, verdict
-from bench.server import Load, hammer, request
+from bench.server import alternate, request, status_problems
 
 GOAL = 0.5
 API_PATH = "/api/v1/figures/daily/?area={}&page_size=1000"
@@ -30,36 +30,19 @@ def run(port: int, token: str, pcode: str, *, count: int, rounds: int, concurren
     }
     answers = {name: _rows(port, path, headers) for name, (path, headers) in targets.items()}
 
-    def load(name: str, requests: int) -> Load:
-        path, headers = targets[name]
-        return hammer(
-            port,
-            path,
-            None,
-            headers,
-            count=requests,
-            concurrency=concurrency,
-            time_limit=300,
-            method="GET",
-        )
-
-    for name in targets:  # warm up
-        load(name, 2 * concurrency)
-    totals = {name: Load() for name in targets}
-    per_round = count // rounds
-    for round_ in range(rounds):  # alternate, so drift on a shared machine hits both alike
-        for name in sorted(targets, reverse=round_ % 2 == 1):
-            totals[name] += load(name, per_round)
-
+    totals = alternate(
+        port, targets, method="GET", body=None, count=count, rounds=rounds,
+        concurrency=concurrency, time_limit=300, warm=2 * concurrency,
+    )  # fmt: skip
     rows = len(answers["api"][1])
     section = Section(
         f"6. One area's daily figures: GET {targets['api'][0]} ({rows} rows), "
         f"{count} GETs each, {rounds} alternating rounds, {concurrency} client threads"
     )
     api, minimal = totals["api"], totals["minimal"]
-    section.add("API", f"{api.rate:8.1f} req/s  {_codes(api)}")
+    section.add("API", f"{api.rate:8.1f} req/s  {api.codes()}")
     section.add(
-        f"minimal  GET {targets['minimal'][0]}", f"{minimal.rate:8.1f} req/s  {_codes(minimal)}"
+        f"minimal  GET {targets['minimal'][0]}", f"{minimal.rate:8.1f} req/s  {minimal.codes()}"
     )
     ratio = api.rate / minimal.rate if minimal.rate else 0.0
     section.add(
@@ -69,14 +52,5 @@ def run(port: int, token: str, pcode: str, *, count: int, rounds: int, concurren
         section.problems.append(f"wanted 365 rows for {pcode}, the API gave {rows}")
     if not same_rows(answers["api"][1], answers["minimal"][1]):
         section.problems.append("the API and the minimal view answer different rows")
-    for name, total in totals.items():
-        if set(total.statuses) != {200} or total.requests != per_round * rounds:
-            section.problems.append(
-                f"{name}: wanted {per_round * rounds} x 200, got {_codes(total)}"
-            )
+    section.problems += status_problems(totals, 200, count // rounds * rounds)
     return section
-
-
-def _codes(load: Load) -> str:
-    pairs = sorted(load.statuses.items(), key=str)
-    return "(" + ", ".join(f"{n} x {code}" for code, n in pairs) + ")"

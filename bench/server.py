@@ -94,6 +94,40 @@ class Load:
     def __add__(self, other: "Load") -> "Load":
         return Load(self.seconds + other.seconds, self.statuses + other.statuses)
 
+    def codes(self) -> str:
+        pairs = sorted(self.statuses.items(), key=str)
+        return "(" + ", ".join(f"{n} x {code}" for code, n in pairs) + ")"
+
+
+def alternate(port, targets: dict, *, method, body, count, rounds, concurrency, time_limit, warm):
+    """{name: Load} for each of `targets` ({name: (path, headers)}): `warm` requests each to warm
+    up, then `count` each in `rounds` rounds, alternating which goes first so that drift on a
+    shared machine hits both alike."""
+
+    def load(name: str, requests: int) -> Load:
+        path, headers = targets[name]
+        return hammer(
+            port, path, body, headers,
+            count=requests, concurrency=concurrency, time_limit=time_limit, method=method,
+        )  # fmt: skip
+
+    for name in targets:
+        load(name, warm)
+    totals = {name: Load() for name in targets}
+    for round_ in range(rounds):
+        for name in sorted(targets, reverse=round_ % 2 == 1):
+            totals[name] += load(name, count // rounds)
+    return totals
+
+
+def status_problems(totals: dict, status: int, wanted: int) -> list[str]:
+    """What went wrong: a target that did not answer `wanted` times with `status`."""
+    return [
+        f"{name}: wanted {wanted} x {status}, got {total.codes()}"
+        for name, total in totals.items()
+        if set(total.statuses) != {status} or total.requests != wanted
+    ]
+
 
 def hammer(port, path, body, headers, *, count, concurrency, time_limit, method="POST") -> Load:
     """POST `body` (or another `method`) to `path` `count` times from `concurrency` threads; stop

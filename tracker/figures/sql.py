@@ -50,6 +50,10 @@ class Dialect:
         return f"JOIN tracker_calendarday {alias} ON {alias}.n BETWEEN {first} AND {last}"
 
 
+def _scope(scope: str) -> str:
+    return f"scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope})"
+
+
 def later(a: str, b: str) -> str:
     return f"CASE WHEN {a} > {b} THEN {a} ELSE {b} END"
 
@@ -65,7 +69,8 @@ def greatest(a: str, b: str) -> str:
 
 def plus(a: str, b: str) -> str:
     """a + b, where a missing value counts as 0 unless both are missing."""
-    return f"CASE WHEN {a} IS NULL AND {b} IS NULL THEN NULL ELSE COALESCE({a}, 0) + COALESCE({b}, 0) END"  # noqa: E501
+    both_missing = f"{a} IS NULL AND {b} IS NULL"
+    return f"CASE WHEN {both_missing} THEN NULL ELSE COALESCE({a}, 0) + COALESCE({b}, 0) END"
 
 
 def share(count: str, k: str, span: str) -> str:
@@ -176,7 +181,7 @@ def insert_agencies(d: Dialect, scope: str, has_children: bool, by_agency: bool)
     """Each agency's own totals and running totals per area and day, from `since` on."""
     metric_columns = _columns("{m}, {m}_running")
     values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
-    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
+    return f"""WITH {_scope(scope)},
 {_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency)}
 INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {metric_columns})
 SELECT g.area_id, {d.day("g.n")}, g.agency_id, g.reports, {values}
@@ -197,7 +202,7 @@ def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
     WHERE p.date >= s.since_day AND p.date <= s.until_day"""
     first = later(d.number("r.period_start"), "s.since_n")
     last = earlier(d.number("r.period_end"), "s.until_n")
-    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
+    return f"""WITH {_scope(scope)},
 counted AS (
     SELECT r.area_id, {d.day("c.n")} AS date, 1 AS pending
     FROM tracker_report r
@@ -275,7 +280,7 @@ def insert_figures(d: Dialect, scope: str, has_children: bool) -> str:
     growth = _columns(  # for the parent's rule 7: how much the cumulative grew since the last row
         "{m}_cumulative - COALESCE(LAG({m}_cumulative) OVER g, {m}_before, 0)"
     )
-    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
+    return f"""WITH {_scope(scope)},
 own AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency totals;
           -- a row for every day an agency covers here or below (rule 1)
     SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
@@ -330,7 +335,7 @@ def delete_rows(table: str, scope: str, by_agency: bool = False) -> str:
     key = KEYS[table]
     keys = ", ".join(f"t.{column}" for column in key.split(", "))
     # IN over the keys, not EXISTS: PostgreSQL plans EXISTS as a scan of the whole table
-    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope})
+    return f"""WITH {_scope(scope)}
 DELETE FROM {table} WHERE ({key}) IN (
     SELECT {keys} FROM {table} t
     JOIN scope s ON s.area_id = t.area_id{_agency("t.agency_id", by_agency)}
@@ -338,17 +343,13 @@ DELETE FROM {table} WHERE ({key}) IN (
 
 
 def own_shares(d: Dialect, scope: str) -> str:
-    """Each verified report's share of each metric on one day (the scope's first) in the
-    scope's area, for explaining a figure: the same CTEs as `insert_agencies`."""
-    metrics = " UNION ALL ".join(
-        f"SELECT report_id, agency_id, {i}, {m} FROM plain_shares WHERE n = s_n AND {m} IS NOT NULL"
+    """Each verified report's share of each metric over the scope's days (for explaining one
+    day's figure, `since` and `until` are that day) in the scope's area: the same CTEs as
+    `insert_agencies`."""
+    plain = " UNION ALL ".join(
+        f"SELECT report_id, agency_id, {i}, {m} FROM plain_shares WHERE {m} IS NOT NULL"
         for i, m in enumerate(METRICS)
     )
-    return f"""WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope}),
-{_own(d, by_agency=False)}, {_shares(d)},
-day_n(s_n) AS (SELECT since_n FROM scope),
-picked AS (
-    SELECT report_id, agency_id, metric, share FROM series_shares, day_n WHERE n = s_n
-    UNION ALL {metrics.replace(" FROM plain_shares ", " FROM plain_shares, day_n ")}
-)
-SELECT report_id, agency_id, metric, share FROM picked"""
+    return f"""WITH {_scope(scope)}, {_own(d, by_agency=False)}, {_shares(d)}
+SELECT report_id, agency_id, metric, share FROM series_shares
+UNION ALL {plain}"""

@@ -64,4 +64,39 @@ class Migration(migrations.Migration):
         migrations.DeleteModel(
             name='FigureAgency',
         ),
+        migrations.AddField(
+            model_name='dailyfigure',
+            name='displaced_growth',
+            field=models.BigIntegerField(blank=True, editable=False, help_text="How much the cumulative grew since the area's previous row: the engine adds up the children's to carry rule 7 up the hierarchy.", null=True),
+        ),
+        migrations.AddField(
+            model_name='dailyfigure',
+            name='injured_children_growth',
+            field=models.BigIntegerField(blank=True, editable=False, help_text="How much the cumulative grew since the area's previous row: the engine adds up the children's to carry rule 7 up the hierarchy.", null=True),
+        ),
+        migrations.AddField(
+            model_name='dailyfigure',
+            name='injured_growth',
+            field=models.BigIntegerField(blank=True, editable=False, help_text="How much the cumulative grew since the area's previous row: the engine adds up the children's to carry rule 7 up the hierarchy.", null=True),
+        ),
+        migrations.AddField(
+            model_name='dailyfigure',
+            name='killed_children_growth',
+            field=models.BigIntegerField(blank=True, editable=False, help_text="How much the cumulative grew since the area's previous row: the engine adds up the children's to carry rule 7 up the hierarchy.", null=True),
+        ),
+        migrations.AddField(
+            model_name='dailyfigure',
+            name='killed_growth',
+            field=models.BigIntegerField(blank=True, editable=False, help_text="How much the cumulative grew since the area's previous row: the engine adds up the children's to carry rule 7 up the hierarchy.", null=True),
+        ),
+        migrations.AddField(
+            model_name='dailyfigure',
+            name='returned_growth',
+            field=models.BigIntegerField(blank=True, editable=False, help_text="How much the cumulative grew since the area's previous row: the engine adds up the children's to carry rule 7 up the hierarchy.", null=True),
+        ),
+        migrations.AlterField(
+            model_name='dailyfigure',
+            name='area',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='daily_figures', to='tracker.area'),
+        ),
     ]

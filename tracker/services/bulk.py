@@ -103,7 +103,7 @@ def _insert(reports: list[dict], agency: Agency, user: User) -> None:
         try:
             with transaction.atomic():
                 reports_insert(batch, agency=agency, user=user)
-                places = (
+                places = [
                     (
                         f["area"].pk,
                         agency.pk,
@@ -111,7 +111,7 @@ def _insert(reports: list[dict], agency: Agency, user: User) -> None:
                         f["period_end"] or f["period_start"],
                     )
                     for f in batch
-                )
+                ]
                 figures_mark(stale=stale_cells(*places))
         except IntegrityError:
             # Another request took one of these external ids meanwhile: one by one, as corrections.
