@@ -81,16 +81,17 @@ def _split(places: Scope) -> dict[bool, Scope]:
     return {by_agency: rows for by_agency, rows in split.items() if rows}
 
 
-def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, list], run):
+def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, list], run,
+          fresh: bool = False):  # fmt: skip
     """One level: the agency rows (`agencies`: {by agency: scope and parameters}), then the
-    pending counts and figures of the areas."""
+    pending counts and figures of the areas. `fresh`: in a rebuild, nothing stored comes before."""
     d, children = dialect(), level < 3
     for by_agency, (scope, params) in agencies.items():
-        statement = sql.insert_agencies(d, scope, children, by_agency)
+        statement = sql.insert_agencies(d, scope, children, by_agency, fresh)
         run(f"figures_agencies_{level}_{by_agency}", statement, params)
     scope, params = areas
     run(f"figures_pending_{level}", sql.insert_pending(d, scope, children), params)
-    statement = sql.insert_figures(d, scope, children)
+    statement = sql.insert_figures(d, scope, children, fresh)
     run(f"figures_figures_{level}", statement, [*params, timezone.now()])
 
 
@@ -190,7 +191,7 @@ def rebuild() -> None:
         for level in LEVELS:
             days = [FIRST_DAY.toordinal(), FIRST_DAY, LAST_DAY.toordinal(), LAST_DAY]
             every = (LEVEL_SCOPE, [*days, level])
-            _pass(level, {False: every}, every, _run)
+            _pass(level, {False: every}, every, _run, fresh=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # new statistics for the recomputes' plans
                 for table in sql.DERIVED_TABLES:

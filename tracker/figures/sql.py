@@ -143,7 +143,7 @@ series_shares AS (  -- rule 3 for the flows of cumulative series
 )"""
 
 
-def _agency_rows(d: Dialect, has_children: bool, by_agency: bool) -> str:
+def _agency_rows(d: Dialect, has_children: bool, by_agency: bool, fresh: bool) -> str:
     nulls = _columns("NULL AS {m}")
     below = f"""
     UNION ALL  -- agencies present below, for agency_count
@@ -152,6 +152,18 @@ def _agency_rows(d: Dialect, has_children: bool, by_agency: bool) -> str:
     JOIN tracker_area a ON a.id = af.area_id
     JOIN scope s ON s.area_id = a.parent_id{_agency("af.agency_id", by_agency)}
     WHERE af.date >= s.since_day AND af.date <= s.until_day"""
+    running_before = (
+        _empty("running_before", ["area_id", "agency_id", *METRICS])
+        if fresh
+        else f"""
+running_before AS (  -- rule 7: running totals only grow, so the largest is the last
+    SELECT af.area_id, af.agency_id, {_columns("MAX(af.{m}_running) AS {m}")}
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id{_agency("af.agency_id", by_agency)}
+    WHERE af.date < s.since_day
+    GROUP BY af.area_id, af.agency_id
+)"""
+    )
     return f"""
 agency_rows AS (
     SELECT area_id, agency_id, n, reports, {_columns("{m}")} FROM plain_shares
@@ -166,23 +178,19 @@ agency_rows AS (
 agency_days AS (  -- rule 4: one agency, one cell: add
     SELECT area_id, agency_id, n, SUM(reports) AS reports, {_columns("SUM({m}) AS {m}")}
     FROM agency_rows GROUP BY area_id, agency_id, n
-),
-running_before AS (  -- rule 7: running totals only grow, so the largest is the last
-    SELECT af.area_id, af.agency_id, {_columns("MAX(af.{m}_running) AS {m}")}
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id{_agency("af.agency_id", by_agency)}
-    WHERE af.date < s.since_day
-    GROUP BY af.area_id, af.agency_id
-)"""
+), {running_before}"""
 
 
 @cache  # the same few texts, built once
-def insert_agencies(d: Dialect, scope: str, has_children: bool, by_agency: bool) -> str:
-    """Each agency's own totals and running totals per area and day, from `since` on."""
+def insert_agencies(
+    d: Dialect, scope: str, has_children: bool, by_agency: bool, fresh: bool = False
+) -> str:
+    """Each agency's own totals and running totals per area and day, from `since` on. `fresh`:
+    nothing is stored before `since` (a rebuild), so no stored running totals are read."""
     metric_columns = _columns("{m}, {m}_running")
     values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
     return f"""WITH {_scope(scope)},
-{_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency)}
+{_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency, fresh)}
 INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {metric_columns})
 SELECT g.area_id, {d.day("g.n")}, g.agency_id, g.reports, {values}
 FROM agency_days g
@@ -215,8 +223,17 @@ INSERT INTO tracker_pendingfigure (area_id, date, pending)
 SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date"""
 
 
-def _children() -> str:
-    return f"""
+def _empty(name: str, columns: list[str]) -> str:
+    """A CTE of these (integer) columns without rows."""
+    nulls = ", ".join(f"CAST(NULL AS BIGINT) AS {column}" for column in columns)
+    return f"\n{name} AS (SELECT {nulls} WHERE 1 = 0)"
+
+
+def _children(fresh: bool) -> str:
+    before = (
+        _empty("child_before", ["area_id", "child_id", *METRICS])
+        if fresh
+        else f"""
 child_before AS (  -- each child's cumulative before the first day: the largest, as it only grows
     SELECT a.parent_id AS area_id, f.area_id AS child_id, {_columns("MAX(f.{m}_cumulative) AS {m}")}
     FROM tracker_dailyfigure f
@@ -224,7 +241,9 @@ child_before AS (  -- each child's cumulative before the first day: the largest,
     JOIN scope s ON s.area_id = a.parent_id
     WHERE f.date < s.since_day
     GROUP BY a.parent_id, f.area_id
-),
+)"""
+    )
+    return f"""{before},
 children AS (  -- rule 6: the sum of the children's values; rule 7: how much their cumulatives grew
     SELECT a.parent_id AS area_id, f.date, SUM(f.report_count) AS reports,
            {_columns("SUM(f.{m}) AS {m}, SUM(f.{m}_low) AS {m}_low, SUM(f.{m}_high) AS {m}_high")},
@@ -247,10 +266,9 @@ NO_CHILDREN_COLUMNS = ["reports"] + [
 
 def _no_children() -> str:
     nulls = ", ".join(f"CAST(NULL AS BIGINT) AS {column}" for column in NO_CHILDREN_COLUMNS)
-    base = _columns("CAST(NULL AS BIGINT) AS {m}")
     return f"""
 children AS (SELECT 0 AS area_id, CAST(NULL AS DATE) AS date, {nulls} WHERE 1 = 0),
-child_base AS (SELECT 0 AS area_id, {base} WHERE 1 = 0)"""
+{_empty("child_base", ["area_id", *METRICS])}"""
 
 
 def _figure_values(m: str) -> str:
@@ -268,14 +286,26 @@ def _figure_values(m: str) -> str:
 
 
 @cache
-def insert_figures(d: Dialect, scope: str, has_children: bool) -> str:
+def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = False) -> str:
     """The figure rows of the scope's areas from `since` on, from their agency rows (stored by
-    `insert_agencies`) and their children's stored figures."""
+    `insert_agencies`) and their children's stored figures. `fresh`: as for `insert_agencies`."""
     own = _columns(
         "MAX(af.{m}) AS {m}, MIN(af.{m}) AS {m}_low, SUM(af.{m}) AS {m}_high, "
         "MAX(af.{m}_running) AS {m}_running"
     )
     values = ", ".join(_figure_values(m) for m in METRICS)
+    own_before = (
+        _empty("own_before", ["area_id", *METRICS])
+        if fresh
+        else f"""
+own_before AS (  -- rule 7: the largest agency running total before the first day
+    SELECT af.area_id, {_columns("MAX(af.{m}_running) AS {m}")}
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    WHERE af.date < s.since_day
+    GROUP BY af.area_id
+)"""
+    )
     growth_columns = _columns("{m}_growth")
     growth = _columns(  # for the parent's rule 7: how much the cumulative grew since the last row
         "{m}_cumulative - COALESCE(LAG({m}_cumulative) OVER g, {m}_before, 0)"
@@ -289,19 +319,13 @@ own AS (  -- rule 5 over the area's own reports: largest, smallest and summed ag
     WHERE af.date >= s.since_day
     GROUP BY af.area_id, af.date
 ),
-own_before AS (  -- rule 7: the largest agency running total before the first day
-    SELECT af.area_id, {_columns("MAX(af.{m}_running) AS {m}")}
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id
-    WHERE af.date < s.since_day
-    GROUP BY af.area_id
-),
+{own_before},
 pending AS (
     SELECT p.area_id, p.date, p.pending
     FROM tracker_pendingfigure p
     JOIN scope s ON s.area_id = p.area_id
     WHERE p.date >= s.since_day
-), {_children() if has_children else _no_children()},
+), {_children(fresh) if has_children else _no_children()},
 figures AS (
     SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0) AS reports, o.agencies,
            COALESCE(p.pending, 0) AS pending, {values}
