@@ -165,12 +165,25 @@ running_before AS (  -- rule 7: running totals only grow, so the largest is the 
 )"""
     )
     return f"""
+series_reports AS (
+    SELECT agency_id, area_id, first_n, last_n, since_n, until_n, COUNT(*) AS reports
+    FROM own WHERE cumulative
+    GROUP BY agency_id, area_id, first_n, last_n, since_n, until_n
+),
+coverage AS (  -- a cumulative report covers its whole period: the days after a series' previous
+               -- as-of day up to this one are covered by the reports as of this day or later
+    SELECT agency_id, area_id, since_n, until_n, last_n,
+           COALESCE((LAG(last_n) OVER series) + 1, first_n) AS first_n,
+           CAST(SUM(reports) OVER (PARTITION BY agency_id, area_id, first_n ORDER BY last_n DESC)
+                AS INTEGER) AS reports
+    FROM series_reports
+    WINDOW series AS (PARTITION BY agency_id, area_id, first_n ORDER BY last_n)
+),
 agency_rows AS (
     SELECT area_id, agency_id, n, reports, {_columns("{m}")} FROM plain_shares
-    UNION ALL  -- a cumulative report covers its whole period
-    SELECT o.area_id, o.agency_id, c.n, 1, {nulls}
-    FROM own o {d.days("c", later("o.first_n", "o.since_n"), earlier("o.last_n", "o.until_n"))}
-    WHERE o.cumulative
+    UNION ALL
+    SELECT v.area_id, v.agency_id, c.n, v.reports, {nulls}
+    FROM coverage v {d.days("c", later("v.first_n", "v.since_n"), earlier("v.last_n", "v.until_n"))}
     UNION ALL
     SELECT area_id, agency_id, n, 0, {_columns("CASE WHEN metric = {i} THEN share END")}
     FROM series_shares{below if has_children else ""}
