@@ -106,11 +106,17 @@ def _shares(d: Dialect) -> str:
     metrics = ", ".join(f"({i})" for i in range(len(METRICS)))
     return f"""
 metric(m) AS (VALUES {metrics}),
-plain_shares AS (  -- rule 3 for plain reports, every metric at once
-    SELECT o.id AS report_id, o.area_id, o.agency_id, c.n, 1 AS reports,
-           {_columns(share("o.{m}", "(c.n - o.first_n)", "(o.last_n - o.first_n + 1)") + " AS {m}")}
+plain_shares AS (  -- rule 3 for plain reports, every metric at once; a one-day report (within
+                  -- the scope's days, as `own` took only those) is all on its day
+    SELECT o.id AS report_id, o.area_id, o.agency_id, o.first_n AS n, 1 AS reports,
+           {_columns("o.{m}")}
+    FROM own o
+    WHERE NOT o.cumulative AND o.first_n = o.last_n
+    UNION ALL
+    SELECT o.id, o.area_id, o.agency_id, c.n, 1,
+           {_columns(share("o.{m}", "(c.n - o.first_n)", "(o.last_n - o.first_n + 1)"))}
     FROM own o {d.days("c", later("o.first_n", "o.since_n"), earlier("o.last_n", "o.until_n"))}
-    WHERE NOT o.cumulative
+    WHERE NOT o.cumulative AND o.first_n < o.last_n
 ),
 amounts AS (  -- cumulative reports: each metric on its own
     SELECT o.id, o.agency_id, o.area_id, o.created_at, o.first_n, o.last_n, o.since_n, o.until_n,
