@@ -149,7 +149,7 @@ series_shares AS (  -- rule 3 for the flows of cumulative series
 )"""
 
 
-def _agency_rows(d: Dialect, has_children: bool, by_agency: bool, fresh: bool) -> str:
+def _agency_rows(d: Dialect, has_children: bool, by_agency: bool) -> str:
     nulls = _columns("NULL AS {m}")
     below = f"""
     UNION ALL  -- agencies present below, for agency_count
@@ -158,18 +158,6 @@ def _agency_rows(d: Dialect, has_children: bool, by_agency: bool, fresh: bool) -
     JOIN tracker_area a ON a.id = af.area_id
     JOIN scope s ON s.area_id = a.parent_id{_agency("af.agency_id", by_agency)}
     WHERE af.date >= s.since_day AND af.date <= s.until_day"""
-    running_before = (
-        _empty("running_before", ["area_id", "agency_id", *METRICS])
-        if fresh
-        else f"""
-running_before AS (  -- rule 7: running totals only grow, so the largest is the last
-    SELECT af.area_id, af.agency_id, {_columns("MAX(af.{m}_running) AS {m}")}
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id{_agency("af.agency_id", by_agency)}
-    WHERE af.date < s.since_day
-    GROUP BY af.area_id, af.agency_id
-)"""
-    )
     return f"""
 series_reports AS (
     SELECT agency_id, area_id, first_n, last_n, since_n, until_n, COUNT(*) AS reports
@@ -197,7 +185,7 @@ agency_rows AS (
 agency_days AS (  -- rule 4: one agency, one cell: add
     SELECT area_id, agency_id, n, SUM(reports) AS reports, {_columns("SUM({m}) AS {m}")}
     FROM agency_rows GROUP BY area_id, agency_id, n
-), {running_before}"""
+)"""
 
 
 @cache  # the same few texts, built once
@@ -207,13 +195,25 @@ def insert_agencies(
     """Each agency's own totals and running totals per area and day, from `since` on. `fresh`:
     nothing is stored before `since` (a rebuild), so no stored running totals are read."""
     metric_columns = _columns("{m}, {m}_running")
-    values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
+    if fresh:  # rule 7: the running totals are the sums so far
+        values = ", ".join(f"g.{m}, SUM(g.{m}) OVER w" for m in METRICS)
+        before = join = ""
+    else:  # rule 7: the running totals go on from those stored before `since`
+        values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
+        join = "\nLEFT JOIN running_before b ON b.area_id = g.area_id AND b.agency_id = g.agency_id"
+        before = f""",
+running_before AS (  -- running totals only grow, so the largest is the last
+    SELECT af.area_id, af.agency_id, {_columns("MAX(af.{m}_running) AS {m}")}
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id{_agency("af.agency_id", by_agency)}
+    WHERE af.date < s.since_day
+    GROUP BY af.area_id, af.agency_id
+)"""
     return f"""WITH {_scope(scope)},
-{_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency, fresh)}
+{_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency)}{before}
 INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {metric_columns})
 SELECT g.area_id, {d.day("g.n")}, g.agency_id, g.reports, {values}
-FROM agency_days g
-LEFT JOIN running_before b ON b.area_id = g.area_id AND b.agency_id = g.agency_id
+FROM agency_days g{join}
 WINDOW w AS (PARTITION BY g.area_id, g.agency_id ORDER BY g.n ROWS UNBOUNDED PRECEDING)"""
 
 
