@@ -43,6 +43,15 @@ class Dialect:
             return f"(DATE '0001-01-01' + ({number} - 1))"
         return f"date({number} + 1721424.5)"
 
+    def greatest(self, a: str, b: str) -> str:
+        """The larger of two values, a missing one taking no part: PostgreSQL's GREATEST (SQLite's
+        max() of two is missing when either is)."""
+        if self.postgresql:
+            return f"GREATEST({a}, {b})"
+        return (
+            f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END"
+        )
+
     def days(self, alias: str, first: str, last: str) -> str:
         """A join giving `alias.n` for every day number from `first` to `last`."""
         if self.postgresql:
@@ -60,11 +69,6 @@ def later(a: str, b: str) -> str:
 
 def earlier(a: str, b: str) -> str:
     return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
-
-
-def greatest(a: str, b: str) -> str:
-    """The larger of two values, a missing one taking no part (GREATEST is not in SQLite)."""
-    return f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END"
 
 
 def plus(a: str, b: str) -> str:
@@ -290,7 +294,8 @@ children AS (SELECT 0 AS area_id, CAST(NULL AS DATE) AS date, {nulls} WHERE 1 = 
 {_empty("child_base", ["area_id", *METRICS])}"""
 
 
-def _figure_values(m: str) -> str:
+def _figure_values(d: Dialect, m: str) -> str:
+    greatest = d.greatest
     own_cumulative = greatest(f"ob.{m}", f"MAX(o.{m}_running) OVER w")
     child_cumulative = plus(f"cb.{m}", f"SUM(ch.{m}_growth) OVER w")
     return ", ".join(
@@ -312,7 +317,7 @@ def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = Fal
         "MAX(af.{m}) AS {m}, MIN(af.{m}) AS {m}_low, SUM(af.{m}) AS {m}_high, "
         "MAX(af.{m}_running) AS {m}_running"
     )
-    values = ", ".join(_figure_values(m) for m in METRICS)
+    values = ", ".join(_figure_values(d, m) for m in METRICS)
     own_before = (
         _empty("own_before", ["area_id", *METRICS])
         if fresh
