@@ -194,6 +194,6 @@ def rebuild() -> None:
             _pass(level, {False: every}, every, _run, fresh=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # new statistics for the recomputes' plans
-                for table in sql.DERIVED_TABLES:
-                    cursor.execute(f"ANALYZE {table}")
+                for table, columns in sql.LOOKUP_COLUMNS.items():
+                    cursor.execute(f"ANALYZE {table} ({columns})")
         FigureRecompute.objects.filter(id__lte=settled).delete()

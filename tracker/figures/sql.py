@@ -373,6 +373,12 @@ KEYS = {
     "tracker_dailyfigure": "id",
 }
 DERIVED_TABLES = tuple(KEYS)
+# The columns the engine's and the API's plans depend on (they look rows up by these alone).
+LOOKUP_COLUMNS = {
+    "tracker_agencyfigure": "area_id, agency_id, date",
+    "tracker_pendingfigure": "area_id, date",
+    "tracker_dailyfigure": "area_id, date",
+}
 
 
 @cache
