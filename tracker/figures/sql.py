@@ -77,6 +77,11 @@ def plus(a: str, b: str) -> str:
     return f"CASE WHEN {both_missing} THEN NULL ELSE COALESCE({a}, 0) + COALESCE({b}, 0) END"
 
 
+def total(value: str) -> str:
+    """SUM as a 64-bit integer: PostgreSQL's SUM of bigints is a numeric, slow to add up again."""
+    return f"CAST(SUM({value}) AS BIGINT)"
+
+
 def share(count: str, k: str, span: str) -> str:
     """Rule 3: days 1..k of `span` together get ceil(count*k/span); this is day k+1's part."""
     c = f"CAST({count} AS BIGINT)"
@@ -187,7 +192,8 @@ agency_rows AS (
     FROM series_shares{below if has_children else ""}
 ),
 agency_days AS (  -- rule 4: one agency, one cell: add
-    SELECT area_id, agency_id, n, SUM(reports) AS reports, {_columns("SUM({m}) AS {m}")}
+    SELECT area_id, agency_id, n, SUM(reports) AS reports,
+           {_columns(total("{m}") + " AS {m}")}
     FROM agency_rows GROUP BY area_id, agency_id, n
 )"""
 
@@ -266,11 +272,14 @@ child_before AS (  -- each child's cumulative before the first day: the largest,
     GROUP BY a.parent_id, f.area_id
 )"""
     )
+    sums = ", ".join(
+        f"{total(f'f.{m}{x}')} AS {m}{x}" for m in METRICS for x in ("", "_low", "_high")
+    )
     return f"""{before},
 children AS (  -- rule 6: the sum of the children's values; rule 7: how much their cumulatives grew
     SELECT a.parent_id AS area_id, f.date, SUM(f.report_count) AS reports,
-           {_columns("SUM(f.{m}) AS {m}, SUM(f.{m}_low) AS {m}_low, SUM(f.{m}_high) AS {m}_high")},
-           {_columns("SUM(f.{m}_growth) AS {m}_growth")}
+           {sums},
+           {_columns(total("f.{m}_growth") + " AS {m}_growth")}
     FROM tracker_dailyfigure f
     JOIN tracker_area a ON a.id = f.area_id
     JOIN scope s ON s.area_id = a.parent_id
@@ -278,7 +287,7 @@ children AS (  -- rule 6: the sum of the children's values; rule 7: how much the
     GROUP BY a.parent_id, f.date
 ),
 child_base AS (
-    SELECT area_id, {_columns("SUM({m}) AS {m}")} FROM child_before GROUP BY area_id
+    SELECT area_id, {_columns(total("{m}") + " AS {m}")} FROM child_before GROUP BY area_id
 )"""
 
 
@@ -313,9 +322,10 @@ def _figure_values(d: Dialect, m: str) -> str:
 def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = False) -> str:
     """The figure rows of the scope's areas from `since` on, from their agency rows (stored by
     `insert_agencies`) and their children's stored figures. `fresh`: as for `insert_agencies`."""
-    own = _columns(
-        "MAX(af.{m}) AS {m}, MIN(af.{m}) AS {m}_low, SUM(af.{m}) AS {m}_high, "
-        "MAX(af.{m}_running) AS {m}_running"
+    own = ", ".join(
+        f"MAX(af.{m}) AS {m}, MIN(af.{m}) AS {m}_low, {total(f'af.{m}')} AS {m}_high, "
+        f"MAX(af.{m}_running) AS {m}_running"
+        for m in METRICS
     )
     values = ", ".join(_figure_values(d, m) for m in METRICS)
     own_before = (
