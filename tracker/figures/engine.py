@@ -181,6 +181,9 @@ def rebuild() -> None:
     settled = FigureRecompute.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with transaction.atomic():
         _settings(recompute=False)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # how many areas each level has, for its plans
+                cursor.execute("ANALYZE tracker_area")  # (a few hundred rows: milliseconds)
         levels = dict(Area.objects.filter(level__lte=1).values_list("pk", "level"))
         _lock(
             [pk for pk, lv in levels.items() if lv == 1],
