@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from tracker.services.figures import figures_refresh
+from tracker.services.figures import figures_refresh, refresh_dequeued
 
 
 @shared_task(
@@ -19,4 +19,5 @@ from tracker.services.figures import figures_refresh
 )
 def refresh_figures() -> int:
     """Recompute the figures of every area recorded as stale."""
+    refresh_dequeued()
     return figures_refresh()

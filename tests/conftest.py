@@ -67,7 +67,10 @@ def start_worker(transactional_db, tmp_path):
         workers.append((worker, log))
         return worker
 
+    from tracker.services.figures import refresh_dequeued
+
     celery_app.conf.task_always_eager = False
+    refresh_dequeued()  # no refresh is waiting that an earlier test queued
     try:
         yield start
     finally:

@@ -111,7 +111,7 @@ def test_patching_with_bad_values_changes_nothing(api, areas):
 def test_rate_limit_answers_429_with_retry_after(api, areas, settings):
     from api.throttling import TokenRateThrottle
 
-    TokenRateThrottle.THROTTLE_RATES = {"token": "3/min"}
+    TokenRateThrottle.THROTTLE_RATES = {"token": "3/hour"}  # a window's end: 1 in 3600
     try:
         codes = [api.get(URL).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]

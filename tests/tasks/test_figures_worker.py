@@ -1,11 +1,13 @@
 """A real worker on Redis keeps the figures exact: current after commit, and after being killed
 (SIGKILL) in the middle of a recompute and started again."""
 
+import os
 import signal
 import time
 
 import psycopg2
 import pytest
+import redis
 from django.db import connection
 
 from tests.conftest import require
@@ -90,3 +92,19 @@ def test_a_worker_killed_mid_recompute_loses_nothing(start_worker, district):
     wait_until(figures_settled)
     assert figures_differences() == 0
     assert DailyFigure.objects.get(area=country, date="2024-11-28").killed == 4
+
+
+def test_changes_made_while_a_refresh_waits_in_the_queue_send_none_and_all_count(
+    start_worker, district
+):
+    broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+    waiting = broker.llen("celery")  # Celery's default queue
+    submit_verified(district, killed=30)  # created, then verified: the first change queues
+    submit_verified(district, killed=6)  # another agency's
+    assert broker.llen("celery") == waiting + 1
+
+    start_worker()
+    wait_until(figures_settled)
+    day = DailyFigure.objects.get(area=district, date="2024-11-28")
+    assert (day.killed, day.killed_high, day.agency_count) == (10, 12, 2)
+    assert figures_differences() == 0

@@ -1,27 +1,65 @@
 """Keeping daily figures current: record what a change makes stale, recompute it after commit."""
 
 from datetime import date
+from functools import cache
 
+import redis
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from tracker.figures import engine, sql
 from tracker.figures.engine import Scope
 from tracker.models import FigureRecompute
 
 CLAIM = 200  # recomputes taken at once by one worker
+# Kept in the broker's Redis while a refresh is queued and has not started: set by whoever queues
+# one, removed as it starts. Expires anyway, should a message be lost.
+QUEUED = "tracker:figures-refresh-queued"
+QUEUED_SECONDS = 60
 
 
 def figures_mark(*, stale: Scope) -> None:
     """Record the places (area, agency) whose figures, and their ancestors', are stale over a
-    window of days, in the caller's transaction; the recompute is queued once it commits (run at
+    window of days, in the caller's transaction; a recompute is queued once it commits (run at
     once without Redis)."""
-    FigureRecompute.objects.bulk_create(
-        FigureRecompute(area_id=area_id, agency_id=agency_id, since=since, until=until)
-        for (area_id, agency_id), (since, until) in stale.items()
-    )
+    now = timezone.now()
+    with connection.cursor() as cursor:  # a plain INSERT: a third of bulk_create's cost for a row
+        cursor.executemany(
+            f"INSERT INTO {FigureRecompute._meta.db_table} (area_id, agency_id, since, until,"
+            " created_at) VALUES (%s, %s, %s, %s, %s)",
+            [(area, agency, since, until, now) for (area, agency), (since, until) in stale.items()],
+        )
+    transaction.on_commit(_queue_refresh)
+
+
+@cache
+def _broker() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _queue_refresh() -> None:
+    """Queue a refresh, unless one is queued and has not started: that one starts after this
+    commit, and takes every stale record there is then, this one's too. While the worker is busy,
+    writes cost one Redis SET instead of a message each (a third of the time)."""
     from tasks.figures import refresh_figures  # the task module imports this one
 
-    transaction.on_commit(refresh_figures.delay)
+    queued = not refresh_figures.app.conf.task_always_eager
+    if queued and not _broker().set(QUEUED, 1, nx=True, ex=QUEUED_SECONDS):
+        return
+    try:
+        refresh_figures.delay()
+    except Exception:
+        if queued:
+            _broker().delete(QUEUED)  # nothing was queued after all
+        raise
+
+
+def refresh_dequeued() -> None:
+    """The queued refresh left the queue (it starts, or was purged): the next change queues
+    another."""
+    if settings.REDIS_URL:
+        _broker().delete(QUEUED)
 
 
 def stale_cells(*places: tuple[int, int | None, date, date]) -> Scope:
