@@ -122,10 +122,6 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-# The rate limit (api.throttling) lets a request in when the cache cannot count it: a report from
-# the field matters more than the limit.
-RATELIMIT_FAIL_OPEN = True
-
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
