@@ -206,10 +206,15 @@ class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
     )
 
     @classmethod
-    def row(cls, values: tuple) -> list:
+    def row(cls, values: tuple, stamps: dict) -> list:
         """One figure's `values_list(*SOURCES)` as the serializer would give its fields, without
-        the cost of a serializer per row (a year of one area is 365 rows)."""
+        the cost of a serializer per row (a year of one area is 365 rows). `stamps`: the times
+        shown so far, for the rows of one answer (a recompute writes one time for all its rows;
+        DRF looks the time zone up again for each)."""
         row = list(values)
         row[3] = row[3].isoformat()
-        row[-1] = COMPUTED_AT.to_representation(row[-1])
+        computed = row[-1]
+        if computed not in stamps:
+            stamps[computed] = COMPUTED_AT.to_representation(computed)
+        row[-1] = stamps[computed]
         return row

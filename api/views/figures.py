@@ -85,8 +85,8 @@ class DailyFigureList(ListAPIView):
     def list(self, request, *args, **kwargs):
         figures = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(figures.values_list(*FigureSerializer.SOURCES))
-        columns = FigureSerializer.Meta.fields
-        rows = [dict(zip(columns, FigureSerializer.row(values), strict=True)) for values in page]
+        columns, stamps = FigureSerializer.Meta.fields, {}
+        rows = [dict(zip(columns, FigureSerializer.row(v, stamps), strict=True)) for v in page]
         return self.get_paginated_response(rows)
 
     def stream(self, export: str) -> StreamingHttpResponse:
@@ -96,11 +96,14 @@ class DailyFigureList(ListAPIView):
         writer = csv.writer(Echo())
 
         def rows():
+            stamps: dict = {}
             yield writer.writerow(columns)
             if export == "hxl":
                 yield writer.writerow(hxl_tags(columns, levels))
             for values in figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000):
-                yield writer.writerow(FigureSerializer.row(values))
+                if len(stamps) > 10_000:  # a long export: keep the memory small
+                    stamps.clear()
+                yield writer.writerow(FigureSerializer.row(values, stamps))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         name = "daily-figures" + ("-hxl" if export == "hxl" else "")
