@@ -17,6 +17,7 @@ CLAIM = 200  # recomputes taken at once by one worker
 # one, removed as it starts. Expires anyway, should a message be lost.
 QUEUED = "tracker:figures-refresh-queued"
 QUEUED_SECONDS = 60
+MARKS_PER_INSERT = 1000  # stale records a statement (five parameters each; SQLite allows 32,766)
 
 
 def figures_mark(*, stale: Scope) -> None:
@@ -24,12 +25,15 @@ def figures_mark(*, stale: Scope) -> None:
     window of days, in the caller's transaction; a recompute is queued once it commits (run at
     once without Redis)."""
     now = timezone.now()
-    with connection.cursor() as cursor:  # a plain INSERT: a third of bulk_create's cost for a row
-        cursor.executemany(
-            f"INSERT INTO {FigureRecompute._meta.db_table} (area_id, agency_id, since, until,"
-            " created_at) VALUES (%s, %s, %s, %s, %s)",
-            [(area, agency, since, until, now) for (area, agency), (since, until) in stale.items()],
-        )
+    rows = [(area, agency, since, until, now) for (area, agency), (since, until) in stale.items()]
+    with connection.cursor() as cursor:  # plain INSERTs: a third of bulk_create's cost for a row
+        for start in range(0, len(rows), MARKS_PER_INSERT):
+            batch = rows[start : start + MARKS_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {FigureRecompute._meta.db_table} (area_id, agency_id, since, until,"
+                f" created_at) VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(batch))}",
+                [value for row in batch for value in row],
+            )
     transaction.on_commit(_queue_refresh)
 
 
