@@ -8,6 +8,7 @@ from the models, so a new field needs no change here.
 
 import io
 from datetime import date, datetime
+from operator import itemgetter
 
 from django.db import connection
 from django.utils import timezone
@@ -35,17 +36,24 @@ def _history_row(report_row: dict, user: User, now: datetime) -> dict:
 def _copy_text(value) -> str:
     if value is None:
         return r"\N"
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value.translate(COPY_ESCAPES)
+    if kind is int:
+        return str(value)
+    if kind is bool:
         return "t" if value else "f"
-    if isinstance(value, datetime | date):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     return str(value).translate(COPY_ESCAPES)
 
 
 def _postgresql_copy(table: str, columns: list[str], rows: list[dict]) -> None:
+    """COPY rows given as their columns' texts in COPY's format."""
     buffer = io.StringIO()
+    cells = itemgetter(*columns)
     for row in rows:
-        buffer.write("\t".join(_copy_text(row[column]) for column in columns))
+        buffer.write("\t".join(cells(row)))
         buffer.write("\n")
     buffer.seek(0)
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
@@ -116,7 +124,14 @@ def reports_insert(reports: list[dict], *, agency, user: User) -> None:
     now = timezone.now()
     rows = _report_rows(reports, agency, user, now)
     history_model = Report.history.model
-    history = [_history_row(row, user, now) for row in rows]
-    insert = _postgresql_copy if connection.vendor == "postgresql" else _sqlite_insert
-    insert(Report._meta.db_table, _columns(Report), rows)
-    insert(history_model._meta.db_table, _columns(history_model), history)
+    tables = ((Report._meta.db_table, _columns(Report)),
+              (history_model._meta.db_table, _columns(history_model)))  # fmt: skip
+    if connection.vendor != "postgresql":
+        _sqlite_insert(*tables[0], rows)
+        _sqlite_insert(*tables[1], [_history_row(row, user, now) for row in rows])
+        return
+    # Each value's text once, for the report and its history row alike.
+    texts = [{column: _copy_text(value) for column, value in row.items()} for row in rows]
+    own = {column: _copy_text(value) for column, value in _history_row({}, user, now).items()}
+    _postgresql_copy(*tables[0], texts)
+    _postgresql_copy(*tables[1], [{**row, **own} for row in texts])
