@@ -98,3 +98,29 @@ def test_each_row_is_what_the_figure_serializer_gives(api, submitted):
         for key, row in expected.items()
     }
     assert {(r["area"], r["date"]): r for r in exported} == shown
+
+
+def test_a_report_sent_while_the_broker_is_down_is_kept_for_the_sweep(
+    api, areas, settings, django_capture_on_commit_callbacks
+):
+    """The broker is only told; the stale records, committed with the report, are what counts."""
+    from tasks import celery_app
+    from tracker.models import FigureRecompute, Report
+    from tracker.services import figures
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    figures._broker.cache_clear()
+    celery_app.conf.task_always_eager = False
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            response = api.post(
+                "/api/v1/reports/",
+                {"area": "ZZ0101", "period_start": "2024-11-28", "killed": 3},
+                format="json",
+            )
+    finally:
+        celery_app.conf.task_always_eager = True
+        figures._broker.cache_clear()
+    assert response.status_code == 201 and len(queued) == 1
+    assert Report.objects.filter(pk=response.json()["id"]).exists()
+    assert FigureRecompute.objects.exists()  # for the sweep, once the broker is back

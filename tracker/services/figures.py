@@ -1,8 +1,10 @@
 """Keeping daily figures current: record what a change makes stale, recompute it after commit."""
 
+import logging
 from datetime import date
 from functools import cache
 
+import kombu.exceptions
 import redis
 from django.conf import settings
 from django.db import connection, transaction
@@ -12,11 +14,13 @@ from tracker.figures import engine, sql
 from tracker.figures.engine import Scope
 from tracker.models import FigureRecompute
 
+logger = logging.getLogger(__name__)
 CLAIM = 200  # recomputes taken at once by one worker
 # Kept in the broker's Redis while a refresh is queued and has not started: set by whoever queues
 # one, removed as it starts. Expires anyway, should a message be lost.
 QUEUED = "tracker:figures-refresh-queued"
 QUEUED_SECONDS = 60
+BROKER_ERRORS = (redis.RedisError, kombu.exceptions.OperationalError)
 MARKS_PER_INSERT = 1000  # stale records a statement (five parameters each; SQLite allows 32,766)
 
 
@@ -45,18 +49,24 @@ def _broker() -> redis.Redis:
 def _queue_refresh() -> None:
     """Queue a refresh, unless one is queued and has not started: that one starts after this
     commit, and takes every stale record there is then, this one's too. While the worker is busy,
-    writes cost one Redis SET instead of a message each (a third of the time)."""
+    writes cost one Redis SET instead of a message each (a third of the time).
+
+    With the broker down the change is kept all the same (its stale records are committed): the
+    sweep recomputes them once the broker is back, and the request that made it succeeds."""
     from tasks.figures import refresh_figures  # the task module imports this one
 
-    queued = not refresh_figures.app.conf.task_always_eager
-    if queued and not _broker().set(QUEUED, 1, nx=True, ex=QUEUED_SECONDS):
+    if refresh_figures.app.conf.task_always_eager:
+        refresh_figures.delay()  # in this process, now
         return
     try:
-        refresh_figures.delay()
-    except Exception:
-        if queued:
-            _broker().delete(QUEUED)  # nothing was queued after all
-        raise
+        if _broker().set(QUEUED, 1, nx=True, ex=QUEUED_SECONDS):
+            try:
+                refresh_figures.delay()
+            except BROKER_ERRORS:
+                _broker().delete(QUEUED)  # nothing was queued after all
+                raise
+    except BROKER_ERRORS as error:
+        logger.warning("Figures refresh not queued (%s); the sweep will recompute.", error)
 
 
 def refresh_dequeued() -> None:
