@@ -121,6 +121,15 @@ def _settings(recompute: bool) -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+def _analyze(*tables: str) -> None:
+    """New statistics on PostgreSQL for the plans that follow (`table` or `table (columns)`)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
 def _lock(governorates: list[int], countries: list[int]) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite lets one writer in at a time
@@ -181,9 +190,7 @@ def rebuild() -> None:
     settled = FigureRecompute.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with transaction.atomic():
         _settings(recompute=False)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # how many areas each level has, for its plans
-                cursor.execute("ANALYZE tracker_area")  # (a few hundred rows: milliseconds)
+        _analyze("tracker_area")  # how many areas each level has (a few hundred rows)
         levels = dict(Area.objects.filter(level__lte=1).values_list("pk", "level"))
         _lock(
             [pk for pk, lv in levels.items() if lv == 1],
@@ -195,8 +202,5 @@ def rebuild() -> None:
             days = [FIRST_DAY.toordinal(), FIRST_DAY, LAST_DAY.toordinal(), LAST_DAY]
             every = (LEVEL_SCOPE, [*days, level])
             _pass(level, {False: every}, every, _run, fresh=True)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # new statistics for the recomputes' plans
-                for table, columns in sql.LOOKUP_COLUMNS.items():
-                    cursor.execute(f"ANALYZE {table} ({columns})")
+        _analyze(*(f"{table} ({columns})" for table, columns in sql.LOOKUP_COLUMNS.items()))
         FigureRecompute.objects.filter(id__lte=settled).delete()

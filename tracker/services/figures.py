@@ -1,6 +1,7 @@
 """Keeping daily figures current: record what a change makes stale, recompute it after commit."""
 
 import logging
+from contextlib import suppress
 from datetime import date
 from functools import cache
 
@@ -60,12 +61,10 @@ def _queue_refresh() -> None:
         return
     try:
         if _broker().set(QUEUED, 1, nx=True, ex=QUEUED_SECONDS):
-            try:
-                refresh_figures.delay()
-            except BROKER_ERRORS:
-                _broker().delete(QUEUED)  # nothing was queued after all
-                raise
+            refresh_figures.delay()
     except BROKER_ERRORS as error:
+        with suppress(*BROKER_ERRORS):
+            _broker().delete(QUEUED)  # nothing was queued after all
         logger.warning("Figures refresh not queued (%s); the sweep will recompute.", error)
 
 
