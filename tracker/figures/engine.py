@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tracker.calendar import FIRST_DAY, LAST_DAY
 from tracker.figures import prepared, sql
 from tracker.models import (
     AgencyFigure,
@@ -22,7 +23,6 @@ from tracker.models import (
 )
 
 LEVELS = (3, 2, 1, 0)
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 LOCK_SPACE = 7_301  # pg_advisory_xact_lock(LOCK_SPACE, area id): one lock per governorate
 Place = tuple[int, int | None]  # (area id, agency id or None: every agency)
 Window = tuple[date, date]  # the first and last day a change touches

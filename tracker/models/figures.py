@@ -69,8 +69,9 @@ _add_metric_columns()
 
 
 class CalendarDay(models.Model):
-    """Every day from 1990 to 2100 with its ordinal, so that SQL can count and step through
-    days the same way on SQLite and PostgreSQL (DESIGN.md: "a calendar table")."""
+    """Every day of tracker.calendar (FIRST_DAY to LAST_DAY) with its ordinal, so that SQL can
+    count and step through days the same way on SQLite and PostgreSQL (DESIGN.md: "a calendar
+    table")."""
 
     day = models.DateField(primary_key=True)
     n = models.IntegerField(unique=True, help_text="date.toordinal() of the day.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from tracker.figures import engine
+from tracker.calendar import FIRST_DAY, LAST_DAY
 from tracker.models import Area, AreaAlias, User
 from tracker.services.figures import figures_mark
 
@@ -242,7 +242,7 @@ def area_save(*, area: Area, user: User | None = None) -> Area:
             below._history_user = user
             below.save(update_fields=["path"])
         # Its old and new ancestors add up different children now, on every day.
-        every_day = (engine.FIRST_DAY, engine.LAST_DAY)
+        every_day = (FIRST_DAY, LAST_DAY)
         moved = {(area.pk, None): every_day}
         if old_parent:
             moved[(old_parent, None)] = every_day
