@@ -19,7 +19,7 @@ from django.db import transaction
 
 from bench.figdata import DAYS, Plan
 from bench.results import Section, verdict
-from tracker.models import FigureRecompute, Report
+from tracker.models import Report, StaleFigure
 from tracker.services import report_create, report_verify
 from tracker.services.figures import figures_refresh, refresh_dequeued
 
@@ -87,7 +87,7 @@ def measure(p: Plan, updates: int, seed: int, budget: float) -> Timings:
 
         celery_app.control.purge()  # the queued tasks whose work we did ourselves
         refresh_dequeued()
-    return Timings(stored, seconds, FigureRecompute.objects.count())
+    return Timings(stored, seconds, StaleFigure.objects.count())
 
 
 def section(few: Timings, many: Timings, checks: list[tuple[str, int | None, float]]) -> Section:

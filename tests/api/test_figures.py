@@ -105,7 +105,7 @@ def test_a_report_sent_while_the_broker_is_down_is_kept_for_the_sweep(
 ):
     """The broker is only told; the stale records, committed with the report, are what counts."""
     from tasks import celery_app
-    from tracker.models import FigureRecompute, Report
+    from tracker.models import Report, StaleFigure
     from tracker.services import figures
 
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
@@ -123,4 +123,4 @@ def test_a_report_sent_while_the_broker_is_down_is_kept_for_the_sweep(
         figures._broker.cache_clear()
     assert response.status_code == 201 and len(queued) == 1
     assert Report.objects.filter(pk=response.json()["id"]).exists()
-    assert FigureRecompute.objects.exists()  # for the sweep, once the broker is back
+    assert StaleFigure.objects.exists()  # for the sweep, once the broker is back

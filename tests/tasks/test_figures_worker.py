@@ -14,7 +14,7 @@ from tests.conftest import require
 from tests.factories import AgencyFactory, AreaFactory, UserFactory
 from tracker import services
 from tracker.figures.engine import LOCK_SPACE
-from tracker.models import DailyFigure, FigureRecompute, Role
+from tracker.models import DailyFigure, Role, StaleFigure
 from tracker.services.figures import figures_differences
 
 
@@ -28,7 +28,7 @@ def wait_until(condition, seconds: float = 90) -> None:
 
 def figures_settled() -> bool:
     """every stale cell recomputed"""
-    return DailyFigure.objects.exists() and not FigureRecompute.objects.exists()
+    return DailyFigure.objects.exists() and not StaleFigure.objects.exists()
 
 
 def submit_verified(area, killed: int) -> None:
@@ -85,7 +85,7 @@ def test_a_worker_killed_mid_recompute_loses_nothing(start_worker, district):
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, country.pk])
         blocker.close()
     # The killed recompute wrote nothing that stays; its stale cells are still recorded.
-    assert FigureRecompute.objects.exists()
+    assert StaleFigure.objects.exists()
     assert not DailyFigure.objects.filter(area=district).exists()
 
     start_worker(beat=True)  # the periodic sweep finds what the killed worker left

@@ -18,8 +18,8 @@ from tracker.models import (
     Area,
     CalendarDay,
     DailyFigure,
-    FigureRecompute,
     PendingFigure,
+    StaleFigure,
 )
 
 LEVELS = (3, 2, 1, 0)
@@ -106,7 +106,7 @@ def _drop(agencies: Scope, areas: Scope, run) -> None:
         run(f"figures_drop_{table}", sql.delete_rows(table, scope), params)
 
 
-def _settings(recompute: bool) -> None:
+def _settings(refresh: bool) -> None:
     """For this transaction on PostgreSQL: no JIT, which compiles these statements for longer
     than they run (a third of a rebuild's time at a million reports). Recomputes also run their
     prepared statements with generic plans (planning them anew took longer than running them),
@@ -116,7 +116,7 @@ def _settings(recompute: bool) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
-        if recompute:
+        if refresh:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             cursor.execute("SET LOCAL synchronous_commit = off")
 
@@ -138,19 +138,19 @@ def _lock(governorates: list[int], countries: list[int]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, area_id])
 
 
-def _affected(dirty: Scope) -> tuple[dict[int, Scope], dict[int, Scope]]:
-    """The agency rows and the areas to recompute, each {level: {place: window}}, for the dirty
+def _affected(stale: Scope) -> tuple[dict[int, Scope], dict[int, Scope]]:
+    """The agency rows and the areas to recompute, each {level: {place: window}}, for the stale
     places and all their ancestors. Where a report changed, its agency's rows change from its
     first day to the end (running totals); above it, and for pending counts, only its days do.
-    An area whose every agency is dirty (agency None) has that one place."""
-    area_ids = {area_id for area_id, _ in dirty}
+    An area whose every agency is stale (agency None) has that one place."""
+    area_ids = {area_id for area_id, _ in stale}
     paths = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "path"))
     pcodes = {pcode for path in paths.values() for pcode in path.split("/") if pcode}
     areas = {pcode: (pk, level) for pk, pcode, level in
              Area.objects.filter(pcode__in=pcodes).values_list("pk", "pcode", "level")}  # fmt: skip
     agencies: dict[int, Scope] = {level: {} for level in LEVELS}
     cells: dict[int, Scope] = {level: {} for level in LEVELS}
-    for (area_id, agency_id), (since, until) in dirty.items():
+    for (area_id, agency_id), (since, until) in stale.items():
         for pcode in filter(None, paths[area_id].split("/")):
             pk, level = areas[pcode]
             window = (since, LAST_DAY if pk == area_id else until)
@@ -164,15 +164,15 @@ def _affected(dirty: Scope) -> tuple[dict[int, Scope], dict[int, Scope]]:
     return agencies, cells
 
 
-def recompute(dirty: Scope) -> None:
+def refresh(stale: Scope) -> None:
     """Recompute the figures of these places and their ancestors, over their windows."""
-    if not dirty:
+    if not stale:
         return
     calendar_ensure()
-    agencies, cells = _affected(dirty)
+    agencies, cells = _affected(stale)
     run = prepared.execute if connection.vendor == "postgresql" else _run
     with transaction.atomic():
-        _settings(recompute=True)
+        _settings(refresh=True)
         _lock([pk for pk, _ in cells[1]], [pk for pk, _ in cells[0]])
         everywhere = [{k: w for places in d.values() for k, w in places.items()}
                       for d in (agencies, cells)]  # fmt: skip
@@ -187,9 +187,9 @@ def rebuild() -> None:
     """Recompute every figure from scratch, in one transaction: readers see the old figures
     until it commits. Pending recomputes recorded before it started are settled by it."""
     calendar_ensure()
-    settled = FigureRecompute.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    settled = StaleFigure.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with transaction.atomic():
-        _settings(recompute=False)
+        _settings(refresh=False)
         _analyze("tracker_area")  # how many areas each level has (a few hundred rows)
         levels = dict(Area.objects.filter(level__lte=1).values_list("pk", "level"))
         _lock(
@@ -203,4 +203,4 @@ def rebuild() -> None:
             every = (LEVEL_SCOPE, [*days, level])
             _pass(level, {False: every}, every, _run, fresh=True)
         _analyze(*(f"{table} ({columns})" for table, columns in sql.LOOKUP_COLUMNS.items()))
-        FigureRecompute.objects.filter(id__lte=settled).delete()
+        StaleFigure.objects.filter(id__lte=settled).delete()

@@ -5,8 +5,8 @@ from tracker.models.figures import (
     AgencyFigure,
     CalendarDay,
     DailyFigure,
-    FigureRecompute,
     PendingFigure,
+    StaleFigure,
 )
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 
@@ -19,10 +19,10 @@ __all__ = [
     "AreaAlias",
     "CalendarDay",
     "DailyFigure",
-    "FigureRecompute",
     "PendingFigure",
     "Report",
     "ReportStatus",
     "Role",
+    "StaleFigure",
     "User",
 ]

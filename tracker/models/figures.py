@@ -133,7 +133,7 @@ class PendingFigure(models.Model):
         return f"{self.area_id} {self.date}: {self.pending}"
 
 
-class FigureRecompute(models.Model):
+class StaleFigure(models.Model):
     """Cells whose figures must be computed again: the area and its ancestors, from `since` on
     (the areas above it from `since` to `until`); of the agency rows, only the agency's.
 

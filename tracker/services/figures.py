@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from tracker.figures import engine, sql
 from tracker.figures.engine import Scope
-from tracker.models import FigureRecompute
+from tracker.models import StaleFigure
 
 logger = logging.getLogger(__name__)
-CLAIM = 200  # recomputes taken at once by one worker
+CLAIM = 200  # stale records taken at once by one worker
 # Kept in the broker's Redis while a refresh is queued and has not started: set by whoever queues
 # one, removed as it starts. Expires anyway, should a message be lost.
 QUEUED = "tracker:figures-refresh-queued"
@@ -35,7 +35,7 @@ def figures_mark(*, stale: Scope) -> None:
         for start in range(0, len(rows), MARKS_PER_INSERT):
             batch = rows[start : start + MARKS_PER_INSERT]
             cursor.execute(
-                f"INSERT INTO {FigureRecompute._meta.db_table} (area_id, agency_id, since, until,"
+                f"INSERT INTO {StaleFigure._meta.db_table} (area_id, agency_id, since, until,"
                 f" created_at) VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(batch))}",
                 [value for row in batch for value in row],
             )
@@ -65,7 +65,7 @@ def _queue_refresh() -> None:
     except BROKER_ERRORS as error:
         with suppress(*BROKER_ERRORS):
             _broker().delete(QUEUED)  # nothing was queued after all
-        logger.warning("Figures refresh not queued (%s); the sweep will recompute.", error)
+        logger.warning("Figures refresh not queued (%s); the sweep will refresh them.", error)
 
 
 def refresh_dequeued() -> None:
@@ -92,14 +92,14 @@ def figures_refresh() -> int:
     while True:
         with transaction.atomic():
             claimed = list(
-                FigureRecompute.objects.select_for_update(skip_locked=True)
+                StaleFigure.objects.select_for_update(skip_locked=True)
                 .order_by("id")
                 .values_list("id", "area_id", "agency_id", "since", "until")[:CLAIM]
             )
             if not claimed:
                 return settled
-            engine.recompute(stale_cells(*(row[1:] for row in claimed)))
-            FigureRecompute.objects.filter(id__in=[row[0] for row in claimed]).delete()
+            engine.refresh(stale_cells(*(row[1:] for row in claimed)))
+            StaleFigure.objects.filter(id__in=[row[0] for row in claimed]).delete()
             settled += len(claimed)
 
 
