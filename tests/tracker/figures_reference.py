@@ -104,14 +104,15 @@ def reference_figures(reports: list[R], parents: dict[str, str | None]) -> dict:
 
     for metric in METRICS:
         # Rules 2-4: each agency's total per area and day, from its own reports there.
+        items = flows(verified, metric)
         totals = defaultdict(lambda: defaultdict(int))  # (area, day) -> agency -> total
-        for agency, area, count, start, end in flows(verified, metric):
+        for agency, area, count, start, end in items:
             for day, share in spread(count, start, end).items():
                 totals[(area, day)][agency] += share
         for (area, day), row in rows.items():
             found = combined(totals, children, area, day)
             row[metric], row[f"{metric}_low"], row[f"{metric}_high"] = found or (None, None, None)
-            row[f"{metric}_cumulative"] = cumulative(totals, children, area, day)
+            row[f"{metric}_cumulative"] = cumulative(items, totals, children, below, area, day)
     return rows
 
 
@@ -138,16 +139,35 @@ def combined(totals, children, area, day):
     return max(mine[0], sums[0]), max(mine[1], sums[1]), mine[2] + sums[2]
 
 
-def cumulative(totals, children, area, day):
-    """Rule 7: the largest agency running total in the area, or the children's sum if larger."""
-    running = defaultdict(int)  # agency -> its running total in this area up to `day`
-    for (a, d), agencies in totals.items():
-        if a == area and d <= day:
-            for agency, total in agencies.items():
-                running[agency] += total
-    mine = max(running.values(), default=None)
-    parts = [cumulative(totals, children, child, day) for child in children[area]]
-    parts = [part for part in parts if part is not None]
-    if not parts:
-        return mine
-    return sum(parts) if mine is None else max(mine, sum(parts))
+def stretches(items, subtree):
+    """Rule 7: the flows about the subtree that share a day, chained, as (first, last) days."""
+    periods = sorted((start, end) for _, area, _, start, end in items if area in subtree)
+    found = []
+    for start, end in periods:
+        if found and start <= found[-1][1]:
+            found[-1] = (found[-1][0], max(found[-1][1], end))
+        else:
+            found.append((start, end))
+    return found
+
+
+def cumulative(items, totals, children, below, area, day):
+    """Rule 7: separate stretches add up; each counts its largest account up to `day`: one
+    agency's own reports about the area, or the growth of the children's cumulatives."""
+    counted = None
+    for first, last in stretches(items, set(below(area))):
+        if first > day:
+            break
+        upto = min(day, last)
+        accounts = defaultdict(int)  # agency -> its own reports here, added up
+        for (a, d), agencies in totals.items():
+            if a == area and first <= d <= upto:
+                for agency, share in agencies.items():
+                    accounts[agency] += share
+        growth = 0
+        for child in children[area]:
+            now = cumulative(items, totals, children, below, child, upto) or 0
+            then = cumulative(items, totals, children, below, child, first - timedelta(days=1))
+            growth += now - (then or 0)
+        counted = (counted or 0) + max([growth, *accounts.values()])
+    return counted

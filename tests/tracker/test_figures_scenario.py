@@ -37,12 +37,15 @@ def test_idleb_governorate(figures):
     assert day.displaced == 4666
     # 30 Nov: OCHA's next 34,500 over 29 Nov-1 Dec is 11,500 a day; SRC's 3,267 in Ariha is less.
     assert figures("SY07", "2024-11-30").displaced == 11500
-    # Killed so far by 1 Dec: OCHA 12 in the governorate itself, but below it the White Helmets'
-    # 4 + 3 + 8 in Idleb district plus 2 in Ariha make 17 (rule 7).
-    assert figures("SY07", "2024-12-01").killed_cumulative == 17
+    # Killed so far (rule 7): OCHA's report over 26-28 Nov joins those days into one stretch; its
+    # largest account is OCHA's own 12, more than what the districts grew by, 11 (Idleb district
+    # 4 on 27 Nov and 5 on 28 Nov, where SRC's 5 and the White Helmets' 3 are not added; Ariha 2).
+    assert figures("SY07", "2024-11-28").killed_cumulative == 12
+    # 1 Dec is a stretch of its own (nothing joins it to 28 Nov): the White Helmets' 8 adds up.
+    assert figures("SY07", "2024-12-01").killed_cumulative == 20
     # 4 Dec: OCHA's running total, 115,000, is larger than the districts' 7,350 + 9,800.
     day = figures("SY07", "2024-12-04")
-    assert (day.displaced_cumulative, day.killed, day.killed_cumulative) == (115000, None, 17)
+    assert (day.displaced_cumulative, day.killed, day.killed_cumulative) == (115000, None, 20)
     # 2 Dec: the White Helmets' report of that day still waits for verification.
     assert figures("SY07", "2024-12-02").pending_reports == 1
 
@@ -65,7 +68,8 @@ def test_the_country_does_not_add_up_overlapping_counts(figures):
     # SNHR's 21 to the governorates' highs, 12 + 3.
     day = figures("SY", "2024-11-28")
     assert (day.killed, day.killed_low, day.killed_high) == (21, 21, 36)
-    # By 3 Dec SNHR's total, 149, not the 20 of Idleb's 17 and Aleppo's 3.
+    # SNHR's report over 27 Nov-3 Dec joins every day into one stretch, and its 149 is the
+    # largest account: by 3 Dec 149, not the 23 of Idleb's 20 and Aleppo's 3.
     assert figures("SY", "2024-12-03").killed_cumulative == 149
     assert figures_differences() == 0
 
@@ -80,6 +84,15 @@ def test_explain_shows_how_idleb_killed_on_28_november_was_made(figures):
     response = client.get("/api/v1/figures/daily/explain/", {"area": "SY07", "date": "2024-11-28"})
     killed = response.json()["metrics"]["killed"]
     assert killed["figure"] == {"value": 5, "low": 4, "high": 12, "cumulative": 12}
+    assert killed["explained"] == {"value": 5, "low": 4, "high": 12}
+    stretch = killed["cumulative"]
+    assert stretch["stretch"] == {"first_day": "2024-11-26", "last_day": "2024-11-28",
+                                  "under_way": False}  # fmt: skip
+    assert stretch["accounts"] == {
+        "OCHA": {"total": 12, "so_far": 12},
+        "the areas below": {"total": 11, "so_far": 11},
+    }
+    assert (stretch["largest"], stretch["cumulative"]) == ("OCHA", 12)
     assert killed["agency_totals"] == {"OCHA": 4}
     assert killed["children_sum"] == {"value": 5, "low": 3, "high": 8}
     assert "sum of the areas below" in killed["rule"]

@@ -1,9 +1,9 @@
 """Running the engine: incrementally for a few areas from a day on, or a full rebuild.
 
 Both go level by level from the sub-districts up, each level from its own reports and its
-children's freshly stored rows, with the same statements (tracker.figures.sql). An incremental
-recompute reads an area's reports that can change the days it replaces, and the running totals
-stored before them, so its cost follows the cells it replaces, not the size of the tables.
+children's freshly stored rows, with the same statements (tracker.figures.sql). A refresh reads
+an area's reports that can change the days it replaces, and the stored rows of the stretches
+those days belong to, so its cost follows the cells it replaces, not the size of the tables.
 """
 
 from datetime import date, timedelta
@@ -81,37 +81,61 @@ def _split(places: Scope) -> dict[bool, Scope]:
     return {by_agency: rows for by_agency, rows in split.items() if rows}
 
 
-def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, list], run,
-          fresh: bool = False):  # fmt: skip
-    """One level: the agency rows (`agencies`: {by agency: scope and parameters}), then the
-    pending counts and figures of the areas. `fresh`: in a rebuild, nothing stored comes before."""
+def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, list],
+          figures: tuple[str, list], run, fresh: bool = False):  # fmt: skip
+    """One level: the agency rows (`agencies`: {by agency: scope and parameters}), the pending
+    counts of the `areas`, then their `figures` (from the first day no stretch reaches into).
+    `fresh`: in a rebuild, nothing stored comes before."""
     d, children = dialect(), level < 3
     for by_agency, (scope, params) in agencies.items():
-        statement = sql.insert_agencies(d, scope, children, by_agency, fresh)
+        statement = sql.insert_agencies(d, scope, children, by_agency)
         run(f"figures_agencies_{level}_{by_agency}", statement, params)
     scope, params = areas
     run(f"figures_pending_{level}", sql.insert_pending(d, scope, children), params)
+    scope, params = figures
     statement = sql.insert_figures(d, scope, children, fresh)
     run(f"figures_figures_{level}", statement, [*params, timezone.now()])
 
 
-def _drop(agencies: Scope, areas: Scope, run) -> None:
+def _drop(agencies: Scope, areas: Scope, figures: Scope, run) -> None:
     """Delete the derived rows that the passes write again; the others stay as they are."""
     for by_agency, rows in _split(agencies).items():
         scope, params = _scope(rows)
         statement = sql.delete_rows("tracker_agencyfigure", scope, by_agency)
         run(f"figures_drop_agencies_{by_agency}", statement, params)
-    scope, params = _scope(areas)
-    for table in ("tracker_pendingfigure", "tracker_dailyfigure"):
+    for table, places in (("tracker_pendingfigure", areas), ("tracker_dailyfigure", figures)):
+        scope, params = _scope(places)
         run(f"figures_drop_{table}", sql.delete_rows(table, scope), params)
+
+
+def _unjoined(cells: dict[int, Scope]) -> dict[int, Scope]:
+    """The cells' figures from a day no stretch reaches into (rule 7): a stretch holding a
+    cell's first day may have started before it, and its accounts add up from its first day.
+    A change from a day on leaves the days before it, and whether that day joins the day before,
+    as they were: the stored rows say where to start."""
+    wanted = {(pk, since) for places in cells.values() for (pk, _), (since, _) in places.items()}
+    joined = dict(
+        ((pk, day), since)
+        for pk, day, since in DailyFigure.objects.filter(
+            area__in={pk for pk, _ in wanted}, date__in={day for _, day in wanted}
+        ).values_list("area_id", "date", "joined_since")
+        if (pk, day) in wanted
+    )
+    return {
+        level: {
+            place: (min(since, joined.get((place[0], since), since)), until)
+            for place, (since, until) in places.items()
+        }
+        for level, places in cells.items()
+    }
 
 
 def _settings(refresh: bool) -> None:
     """For this transaction on PostgreSQL: no JIT, which compiles these statements for longer
-    than they run (a third of a rebuild's time at a million reports). Recomputes also run their
+    than they run (a third of a rebuild's time at a million reports). Refreshes also run their
     prepared statements with generic plans (planning them anew took longer than running them),
     and do not wait for their commit to reach the disk: should the server crash first, the
-    recompute is lost whole, its stale records with it come back, and the sweep redoes it."""
+    refresh is lost whole, its stale records with it come back, and the sweep redoes it."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
@@ -139,9 +163,10 @@ def _lock(governorates: list[int], countries: list[int]) -> None:
 
 
 def _affected(stale: Scope) -> tuple[dict[int, Scope], dict[int, Scope]]:
-    """The agency rows and the areas to recompute, each {level: {place: window}}, for the stale
+    """The agency rows and the areas to refresh, each {level: {place: window}}, for the stale
     places and all their ancestors. Where a report changed, its agency's rows change from its
-    first day to the end (running totals); above it, and for pending counts, only its days do.
+    first day to the end (a cumulative series' later flows); above it, and for pending counts,
+    only its days do.
     An area whose every agency is stale (agency None) has that one place."""
     area_ids = {area_id for area_id, _ in stale}
     paths = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "path"))
@@ -165,7 +190,7 @@ def _affected(stale: Scope) -> tuple[dict[int, Scope], dict[int, Scope]]:
 
 
 def refresh(stale: Scope) -> None:
-    """Recompute the figures of these places and their ancestors, over their windows."""
+    """Refresh the figures of these stale places and their ancestors, over their windows."""
     if not stale:
         return
     calendar_ensure()
@@ -174,18 +199,19 @@ def refresh(stale: Scope) -> None:
     with transaction.atomic():
         _settings(refresh=True)
         _lock([pk for pk, _ in cells[1]], [pk for pk, _ in cells[0]])
+        figures = _unjoined(cells)  # read under the locks: no other refresh moves them
         everywhere = [{k: w for places in d.values() for k, w in places.items()}
-                      for d in (agencies, cells)]  # fmt: skip
+                      for d in (agencies, cells, figures)]  # fmt: skip
         _drop(*everywhere, run)
         for level in LEVELS:
             if cells[level]:
                 by = {b: _scope(rows) for b, rows in _split(agencies[level]).items()}
-                _pass(level, by, _scope(cells[level]), run)
+                _pass(level, by, _scope(cells[level]), _scope(figures[level]), run)
 
 
 def rebuild() -> None:
     """Recompute every figure from scratch, in one transaction: readers see the old figures
-    until it commits. Pending recomputes recorded before it started are settled by it."""
+    until it commits. Stale records written before it started are settled by it."""
     calendar_ensure()
     settled = StaleFigure.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with transaction.atomic():
@@ -201,6 +227,6 @@ def rebuild() -> None:
         for level in LEVELS:
             days = [FIRST_DAY.toordinal(), FIRST_DAY, LAST_DAY.toordinal(), LAST_DAY]
             every = (LEVEL_SCOPE, [*days, level])
-            _pass(level, {False: every}, every, _run, fresh=True)
+            _pass(level, {False: every}, every, every, _run, fresh=True)
         _analyze(*(f"{table} ({columns})" for table, columns in sql.LOOKUP_COLUMNS.items()))
         StaleFigure.objects.filter(id__lte=settled).delete()

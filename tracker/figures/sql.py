@@ -1,23 +1,28 @@
 """The SQL of the engine: three statements a level, the same for a full rebuild (every area of
-the level, from the first day) and an incremental recompute (a few areas, from a day on).
+the level, from the first day) and a refresh of stale cells (a few areas, from a day on).
 
-1. `insert_agencies`: each agency's own totals per area and day (rules 1-4) and its running
-   totals (rule 7), from the area's verified reports and the running totals stored before the
-   first day recomputed; plus the agencies present below (for `agency_count`).
-2. `insert_pending`: pending reports covering each day, the area's own and its children's.
-3. `insert_figures`: rules 5-7 over those agency rows and the children's stored figures.
+Every statement starts from `scope`, the areas and days whose rows it replaces (SCOPE_COLUMNS):
+figures from `since` on; agency rows and pending counts from `since` to `until`. A statement
+`by_agency` replaces only `agency_id`'s agency rows (a report changes only its agency's).
+`tracker/figures/rendered/` holds every variant as the database receives it.
+
+Where each rule of DESIGN.md ("How reports become daily figures") is applied:
+
+| rule | statement | CTE |
+| --- | --- | --- |
+| 1. only verified reports count | insert_agencies | `verified_reports` |
+| 2. cumulative series become flows | insert_agencies | `cumulative_amounts`, `standing_totals`, `lowered_totals`, `series_flows` |
+| 3. periods become days | insert_agencies | `plain_shares`, `series_shares` |
+| 4. one agency, one cell: add | insert_agencies | `agency_days` |
+| 5. several agencies: do not add | insert_figures | `own_figures` |
+| 6. up the hierarchy | insert_figures | `children_figures`, `day_figures` |
+| 7. cumulatives add up stretches | insert_agencies | `plain_shares`, `series_shares` (`<m>_joined`: a report joins a day to the day before) |
+| | insert_figures | `day_figures` (where a stretch starts), `day_stretches` (its first day), `agency_accounts` and `largest_agency_accounts` (each agency's own reports in the stretch so far), `stretch_accounts` (the children's growth in it), `day_growth` (the largest account's growth), `cumulatives` (separate stretches add up) |
 
 Metrics are columns side by side, as in the tables; only cumulative series are taken apart per
-metric (rule 2 orders each metric's totals on its own).
-
-`scope(area_id, agency_id, since_n, since_day, until_n, until_day)` names the areas and the days
-whose rows are replaced: figures from `since` on (running totals carry everything forward);
-agency rows and pending counts from `since` to `until` (above the area of a changed report only
-the days it covers change); `by_agency` statements replace only that agency's agency rows (a
-report changes only its agency's). The few
-expressions that differ between PostgreSQL and SQLite (day numbers, a range of days) come from
-`Dialect`.
-"""
+metric (rule 2 orders each metric's totals on its own). The few expressions that differ between
+PostgreSQL and SQLite (day numbers, a range of days, the larger of two) come from `Dialect`.
+"""  # noqa: E501
 
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +31,9 @@ from tracker.models.figures import METRICS
 
 SUFFIXES = ("", "_low", "_high", "_cumulative")
 FIGURE_COLUMNS = [f"{name}{suffix}" for name in METRICS for suffix in SUFFIXES]
+# What a scope holds, for every statement: the area, the agency whose rows change (NULL: every
+# agency's), and the first and last day replaced, as day numbers and as dates.
+SCOPE_COLUMNS = "area_id, agency_id, since_n, since_day, until_n, until_day"
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class Dialect:
 
 
 def _scope(scope: str) -> str:
-    return f"scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS ({scope})"
+    return f"scope({SCOPE_COLUMNS}) AS ({scope})"
 
 
 def later(a: str, b: str) -> str:
@@ -88,18 +96,18 @@ def share(count: str, k: str, span: str) -> str:
     return f"({c} * ({k} + 1) + {span} - 1) / {span} - ({c} * {k} + {span} - 1) / {span}"
 
 
-def _columns(template: str) -> str:
-    return ", ".join(template.format(m=m, i=i) for i, m in enumerate(METRICS))
+def _columns(template: str, sep: str = ", ") -> str:
+    return sep.join(template.format(m=m, i=i) for i, m in enumerate(METRICS))
 
 
 def _agency(column: str, by_agency: bool) -> str:
     return f" AND {column} = s.agency_id" if by_agency else ""
 
 
-def _own(d: Dialect, by_agency: bool) -> str:
+def _verified(d: Dialect, by_agency: bool) -> str:
     return f"""
-own AS (  -- rule 1: only verified reports count; plain ones that end before the scope's day
-          -- cannot change it, cumulative ones can (a later total corrects earlier ones)
+verified_reports AS (  -- rule 1: only verified reports count; plain ones that end before the
+                       -- scope's day cannot change it, cumulative ones can (rule 2)
     SELECT r.id, r.agency_id, r.area_id, r.cumulative, r.created_at, s.since_n, s.until_n,
            {d.number("r.period_start")} AS first_n, {d.number("r.period_end")} AS last_n,
            {_columns("r.{m}")}
@@ -113,56 +121,62 @@ own AS (  -- rule 1: only verified reports count; plain ones that end before the
 def _shares(d: Dialect) -> str:
     pick = " ".join(f"WHEN {i} THEN o.{m}" for i, m in enumerate(METRICS))
     metrics = ", ".join(f"({i})" for i in range(len(METRICS)))
+    joins = "CASE WHEN o.{m} IS NOT NULL AND c.n > o.first_n THEN 1 ELSE 0 END AS {m}_joined"
     return f"""
 metric(m) AS (VALUES {metrics}),
 plain_shares AS (  -- rule 3 for plain reports, every metric at once; a one-day report (within
-                  -- the scope's days, as `own` took only those) is all on its day
+                   -- the scope's days, as `verified_reports` took only those) is all on its day;
+                   -- rule 7: a report over several days joins each of them to the day before
     SELECT o.id AS report_id, o.area_id, o.agency_id, o.first_n AS n, 1 AS reports,
-           {_columns("o.{m}")}
-    FROM own o
+           {_columns("o.{m}")}, {_columns("0 AS {m}_joined")}
+    FROM verified_reports o
     WHERE NOT o.cumulative AND o.first_n = o.last_n
     UNION ALL
     SELECT o.id, o.area_id, o.agency_id, c.n, 1,
-           {_columns(share("o.{m}", "(c.n - o.first_n)", "(o.last_n - o.first_n + 1)"))}
-    FROM own o {d.days("c", later("o.first_n", "o.since_n"), earlier("o.last_n", "o.until_n"))}
+           {_columns(share("o.{m}", "(c.n - o.first_n)", "(o.last_n - o.first_n + 1)"))},
+           {_columns(joins)}
+    FROM verified_reports o
+    {d.days("c", later("o.first_n", "o.since_n"), earlier("o.last_n", "o.until_n"))}
     WHERE NOT o.cumulative AND o.first_n < o.last_n
 ),
-amounts AS (  -- cumulative reports: each metric on its own
+cumulative_amounts AS (  -- rule 2: cumulative reports, each metric on its own
     SELECT o.id, o.agency_id, o.area_id, o.created_at, o.first_n, o.last_n, o.since_n, o.until_n,
            m.m AS metric, CASE m.m {pick} END AS amount
-    FROM own o CROSS JOIN metric m
+    FROM verified_reports o CROSS JOIN metric m
     WHERE o.cumulative
 ),
-standing AS (  -- rule 2: of two totals as of one day, the one created last stands
+standing_totals AS (  -- rule 2: of two totals as of one day, the one created last stands
     SELECT *, ROW_NUMBER() OVER (PARTITION BY agency_id, area_id, metric, first_n, last_n
                                  ORDER BY created_at DESC, id DESC) AS latest
-    FROM amounts WHERE amount IS NOT NULL
+    FROM cumulative_amounts WHERE amount IS NOT NULL
 ),
-lowered AS (  -- rule 2: a later, lower total corrects the earlier ones
+lowered_totals AS (  -- rule 2: a later, lower total corrects the earlier ones
     SELECT id, agency_id, area_id, metric, first_n, last_n, since_n, until_n,
            MIN(amount) OVER (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n DESC
                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total
-    FROM standing WHERE latest = 1
+    FROM standing_totals WHERE latest = 1
 ),
-flows AS (  -- rule 2: each total minus the previous one, over the days after the previous
+series_flows AS (  -- rule 2: each total minus the previous one, over the days after the previous
     SELECT id, agency_id, area_id, metric, since_n, until_n, last_n,
            COALESCE((LAG(last_n) OVER series) + 1, first_n) AS first_n,
            total - COALESCE(LAG(total) OVER series, 0) AS amount
-    FROM lowered
+    FROM lowered_totals
     WINDOW series AS (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n)
 ),
-series_shares AS (  -- rule 3 for the flows of cumulative series
+series_shares AS (  -- rule 3 for the flows of cumulative series; rule 7 as for plain reports
     SELECT f.id AS report_id, f.area_id, f.agency_id, c.n, f.metric,
-           {share("f.amount", "(c.n - f.first_n)", "(f.last_n - f.first_n + 1)")} AS share
-    FROM flows f {d.days("c", later("f.first_n", "f.since_n"), earlier("f.last_n", "f.until_n"))}
+           {share("f.amount", "(c.n - f.first_n)", "(f.last_n - f.first_n + 1)")} AS share,
+           CASE WHEN c.n > f.first_n THEN 1 ELSE 0 END AS joined
+    FROM series_flows f
+    {d.days("c", later("f.first_n", "f.since_n"), earlier("f.last_n", "f.until_n"))}
 )"""
 
 
-def _agency_rows(d: Dialect, has_children: bool, by_agency: bool) -> str:
+def _agency_days(d: Dialect, has_children: bool, by_agency: bool) -> str:
     nulls = _columns("NULL AS {m}")
     below = f"""
     UNION ALL  -- agencies present below, for agency_count
-    SELECT a.parent_id, af.agency_id, {d.number("af.date")}, 0, {nulls}
+    SELECT a.parent_id, af.agency_id, {d.number("af.date")}, 0, {nulls}, {nulls}
     FROM tracker_agencyfigure af
     JOIN tracker_area a ON a.id = af.area_id
     JOIN scope s ON s.area_id = a.parent_id{_agency("af.agency_id", by_agency)}
@@ -170,11 +184,12 @@ def _agency_rows(d: Dialect, has_children: bool, by_agency: bool) -> str:
     return f"""
 series_reports AS (
     SELECT agency_id, area_id, first_n, last_n, since_n, until_n, COUNT(*) AS reports
-    FROM own WHERE cumulative
+    FROM verified_reports WHERE cumulative
     GROUP BY agency_id, area_id, first_n, last_n, since_n, until_n
 ),
-coverage AS (  -- a cumulative report covers its whole period: the days after a series' previous
-               -- as-of day up to this one are covered by the reports as of this day or later
+series_coverage AS (  -- a cumulative report covers its whole period: the days after a series'
+                      -- previous as-of day up to this one are covered by the reports as of this
+                      -- day or later
     SELECT agency_id, area_id, since_n, until_n, last_n,
            COALESCE((LAG(last_n) OVER series) + 1, first_n) AS first_n,
            CAST(SUM(reports) OVER (PARTITION BY agency_id, area_id, first_n ORDER BY last_n DESC)
@@ -182,54 +197,40 @@ coverage AS (  -- a cumulative report covers its whole period: the days after a 
     FROM series_reports
     WINDOW series AS (PARTITION BY agency_id, area_id, first_n ORDER BY last_n)
 ),
-agency_rows AS (
-    SELECT area_id, agency_id, n, reports, {_columns("{m}")} FROM plain_shares
+agency_parts AS (
+    SELECT area_id, agency_id, n, reports, {_columns("{m}")}, {_columns("{m}_joined")}
+    FROM plain_shares
     UNION ALL
-    SELECT v.area_id, v.agency_id, c.n, v.reports, {nulls}
-    FROM coverage v {d.days("c", later("v.first_n", "v.since_n"), earlier("v.last_n", "v.until_n"))}
+    SELECT v.area_id, v.agency_id, c.n, v.reports, {nulls}, {nulls}
+    FROM series_coverage v
+    {d.days("c", later("v.first_n", "v.since_n"), earlier("v.last_n", "v.until_n"))}
     UNION ALL
-    SELECT area_id, agency_id, n, 0, {_columns("CASE WHEN metric = {i} THEN share END")}
+    SELECT area_id, agency_id, n, 0, {_columns("CASE WHEN metric = {i} THEN share END")},
+           {_columns("CASE WHEN metric = {i} THEN joined END")}
     FROM series_shares{below if has_children else ""}
 ),
 agency_days AS (  -- rule 4: one agency, one cell: add
     SELECT area_id, agency_id, n, SUM(reports) AS reports,
-           {_columns(total("{m}") + " AS {m}")}
-    FROM agency_rows GROUP BY area_id, agency_id, n
+           {_columns(total("{m}") + " AS {m}")}, {_columns("MAX({m}_joined) AS {m}_joined")}
+    FROM agency_parts GROUP BY area_id, agency_id, n
 )"""
 
 
 @cache  # the same few texts, built once
-def insert_agencies(
-    d: Dialect, scope: str, has_children: bool, by_agency: bool, fresh: bool = False
-) -> str:
-    """Each agency's own totals and running totals per area and day, from `since` on. `fresh`:
-    nothing is stored before `since` (a rebuild), so no stored running totals are read."""
-    metric_columns = _columns("{m}, {m}_running")
-    if fresh:  # rule 7: the running totals are the sums so far
-        values = ", ".join(f"g.{m}, SUM(g.{m}) OVER w" for m in METRICS)
-        before = join = ""
-    else:  # rule 7: the running totals go on from those stored before `since`
-        values = ", ".join(f"g.{m}, {plus(f'b.{m}', f'SUM(g.{m}) OVER w')}" for m in METRICS)
-        join = "\nLEFT JOIN running_before b ON b.area_id = g.area_id AND b.agency_id = g.agency_id"
-        before = f""",
-running_before AS (  -- running totals only grow, so the largest is the last
-    SELECT af.area_id, af.agency_id, {_columns("MAX(af.{m}_running) AS {m}")}
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id{_agency("af.agency_id", by_agency)}
-    WHERE af.date < s.since_day
-    GROUP BY af.area_id, af.agency_id
-)"""
+def insert_agencies(d: Dialect, scope: str, has_children: bool, by_agency: bool) -> str:
+    """Each agency's own totals per area and day from `since` to `until`, and whether its
+    reports join each day to the day before."""
+    columns = _columns("{m}, {m}_joined")
     return f"""WITH {_scope(scope)},
-{_own(d, by_agency)}, {_shares(d)}, {_agency_rows(d, has_children, by_agency)}{before}
-INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {metric_columns})
-SELECT g.area_id, {d.day("g.n")}, g.agency_id, g.reports, {values}
-FROM agency_days g{join}
-WINDOW w AS (PARTITION BY g.area_id, g.agency_id ORDER BY g.n ROWS UNBOUNDED PRECEDING)"""
+{_verified(d, by_agency)}, {_shares(d)}, {_agency_days(d, has_children, by_agency)}
+INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, {columns})
+SELECT area_id, {d.day("n")}, agency_id, reports, {columns}
+FROM agency_days"""
 
 
 @cache
 def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
-    """Pending reports about each area or below covering each day, from `since` on."""
+    """Pending reports about each area or below covering each day, from `since` to `until`."""
     below = """
     UNION ALL
     SELECT a.parent_id, p.date, p.pending
@@ -252,129 +253,186 @@ INSERT INTO tracker_pendingfigure (area_id, date, pending)
 SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date"""
 
 
-def _empty(name: str, columns: list[str]) -> str:
-    """A CTE of these (integer) columns without rows."""
-    nulls = ", ".join(f"CAST(NULL AS BIGINT) AS {column}" for column in columns)
-    return f"\n{name} AS (SELECT {nulls} WHERE 1 = 0)"
-
-
-def _children(fresh: bool) -> str:
-    before = (
-        _empty("child_before", ["area_id", "child_id", *METRICS])
-        if fresh
-        else f"""
-child_before AS (  -- each child's cumulative before the first day: the largest, as it only grows
-    SELECT a.parent_id AS area_id, f.area_id AS child_id, {_columns("MAX(f.{m}_cumulative) AS {m}")}
-    FROM tracker_dailyfigure f
-    JOIN tracker_area a ON a.id = f.area_id
-    JOIN scope s ON s.area_id = a.parent_id
-    WHERE f.date < s.since_day
-    GROUP BY a.parent_id, f.area_id
-)"""
-    )
+def _children(has_children: bool) -> str:
+    if not has_children:
+        nulls = ", ".join(
+            f"CAST(NULL AS BIGINT) AS {column}" for column in ["reports", *CHILDREN_COLUMNS]
+        )
+        return f"""
+children_figures AS (SELECT 0 AS area_id, CAST(NULL AS DATE) AS date, {nulls} WHERE 1 = 0)"""
     sums = ", ".join(
         f"{total(f'f.{m}{x}')} AS {m}{x}" for m in METRICS for x in ("", "_low", "_high")
     )
-    return f"""{before},
-children AS (  -- rule 6: the sum of the children's values; rule 7: how much their cumulatives grew
-    SELECT a.parent_id AS area_id, f.date, SUM(f.report_count) AS reports,
-           {sums},
-           {_columns(total("f.{m}_growth") + " AS {m}_growth")}
+    return f"""
+children_figures AS (  -- rule 6: the sum of the children's values; rule 7: how much their
+                       -- cumulatives grew, and whether a stretch below joins the day before
+    SELECT a.parent_id AS area_id, f.date, SUM(f.report_count) AS reports, {sums},
+           {_columns(total("f.{m}_growth") + " AS {m}_growth")},
+           {_columns("MAX(CASE WHEN f.{m}_stretch < f.date THEN 1 ELSE 0 END) AS {m}_joined")}
     FROM tracker_dailyfigure f
     JOIN tracker_area a ON a.id = f.area_id
     JOIN scope s ON s.area_id = a.parent_id
     WHERE f.date >= s.since_day
     GROUP BY a.parent_id, f.date
-),
-child_base AS (
-    SELECT area_id, {_columns(total("{m}") + " AS {m}")} FROM child_before GROUP BY area_id
 )"""
 
 
-NO_CHILDREN_COLUMNS = ["reports"] + [
-    f"{m}{suffix}" for m in METRICS for suffix in ("", "_low", "_high", "_growth")
+CHILDREN_COLUMNS = [
+    f"{m}{suffix}" for m in METRICS for suffix in ("", "_low", "_high", "_growth", "_joined")
 ]
 
 
-def _no_children() -> str:
-    nulls = ", ".join(f"CAST(NULL AS BIGINT) AS {column}" for column in NO_CHILDREN_COLUMNS)
+def _before(fresh: bool) -> str:
+    if fresh:  # a rebuild: nothing is stored before the first day
+        nulls = ", ".join(f"CAST(NULL AS BIGINT) AS {m}" for m in METRICS)
+        empty = f"SELECT CAST(NULL AS BIGINT) AS area_id, {nulls} WHERE 1 = 0"
+        return f"\ncumulative_before AS ({empty})"
     return f"""
-children AS (SELECT 0 AS area_id, CAST(NULL AS DATE) AS date, {nulls} WHERE 1 = 0),
-{_empty("child_base", ["area_id", *METRICS])}"""
+cumulative_before AS (  -- rule 7: the cumulatives before the first day replaced (the largest:
+                        -- they only grow)
+    SELECT f.area_id, {_columns("MAX(f.{m}_cumulative) AS {m}")}
+    FROM tracker_dailyfigure f
+    JOIN scope s ON s.area_id = f.area_id
+    WHERE f.date < s.since_day
+    GROUP BY f.area_id
+)"""
 
 
-def _figure_values(d: Dialect, m: str) -> str:
-    greatest = d.greatest
-    own_cumulative = greatest(f"ob.{m}", f"MAX(o.{m}_running) OVER w")
-    child_cumulative = plus(f"cb.{m}", f"SUM(ch.{m}_growth) OVER w")
-    return ", ".join(
-        [
-            greatest(f"o.{m}", f"ch.{m}") + f" AS {m}",  # rule 6: the larger of own and children's
-            greatest(f"o.{m}_low", f"ch.{m}_low") + f" AS {m}_low",
-            plus(f"o.{m}_high", f"ch.{m}_high") + f" AS {m}_high",  # rule 6: high adds both
-            greatest(own_cumulative, child_cumulative) + f" AS {m}_cumulative",  # rule 7
-            greatest(f"ob.{m}", f"cb.{m}") + f" AS {m}_before",
-        ]
+def _day_figures(d: Dialect) -> str:
+    def metric(m: str) -> str:
+        covered = f"o.{m} IS NOT NULL OR ch.{m} IS NOT NULL"
+        joined = f"COALESCE(o.{m}_joined, 0) + COALESCE(ch.{m}_joined, 0) > 0"
+        return (
+            f"{d.greatest(f'o.{m}', f'ch.{m}')} AS {m}, "  # rule 6: own or children's, larger
+            f"{d.greatest(f'o.{m}_low', f'ch.{m}_low')} AS {m}_low, "
+            f"{plus(f'o.{m}_high', f'ch.{m}_high')} AS {m}_high, "  # rule 6: high adds both
+            f"ch.{m}_growth AS {m}_grown_below, "
+            f"CASE WHEN NOT ({covered}) THEN NULL WHEN {joined} THEN 0 ELSE 1 END AS {m}_starts"
+        )
+
+    metrics = ",\n           ".join(metric(m) for m in METRICS)
+    return f"""
+day_figures AS (  -- rules 5 and 6 for each day; rule 7: whether each metric's stretch starts on
+                  -- it (1), goes on from the day before (0) or skips it (no report covers it)
+    SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0) AS reports, o.agencies,
+           COALESCE(p.pending, 0) AS pending,
+           {metrics}
+    FROM own_figures o
+    LEFT JOIN children_figures ch ON ch.area_id = o.area_id AND ch.date = o.date
+    LEFT JOIN pending_counts p ON p.area_id = o.area_id AND p.date = o.date
+)"""
+
+
+def _stretches() -> str:
+    unjoined = _columns("COALESCE(f.{m}_starts, 1) = 1", sep=" AND ")
+    # A refresh starts on a day no stretch reaches into (the engine moves `since` back to one),
+    # so a stretch whose first day is not found here starts on the first day replaced.
+    stretch = (
+        "CASE WHEN f.{m}_starts IS NOT NULL THEN COALESCE("
+        "MAX(CASE WHEN f.{m}_starts = 1 THEN f.date END) OVER w, s.since_day) END AS {m}_stretch"
     )
+    agency = (
+        "SUM(af.{m}) OVER (PARTITION BY af.area_id, af.agency_id, st.{m}_stretch "
+        "ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS {m}"
+    )
+    now = "ROWS UNBOUNDED PRECEDING"
+    then = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+    accounts = ",\n           ".join(
+        f"MAX(la.{m}) OVER (s{i} {now}) AS {m}_agencies, "
+        f"MAX(la.{m}) OVER (s{i} {then}) AS {m}_agencies_before, "
+        f"SUM(st.{m}_grown_below) OVER (s{i} {now}) AS {m}_below, "
+        f"SUM(st.{m}_grown_below) OVER (s{i} {then}) AS {m}_below_before"
+        for i, m in enumerate(METRICS)
+    )
+    windows = _columns("s{i} AS (PARTITION BY st.area_id, st.{m}_stretch ORDER BY st.date)")
+    return f"""
+day_stretches AS (  -- rule 7: the first day of each metric's stretch; of the days joined in any
+    SELECT f.*, {_columns(stretch)},
+           COALESCE(MAX(CASE WHEN {unjoined} THEN f.date END) OVER w, s.since_day)
+             AS joined_since
+    FROM day_figures f
+    JOIN scope s ON s.area_id = f.area_id
+    WINDOW w AS (PARTITION BY f.area_id ORDER BY f.date ROWS UNBOUNDED PRECEDING)
+),
+agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
+    SELECT af.area_id, af.date, {_columns(agency)}
+    FROM tracker_agencyfigure af
+    JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
+),
+largest_agency_accounts AS (
+    SELECT area_id, date, {_columns("MAX({m}) AS {m}")}
+    FROM agency_accounts GROUP BY area_id, date
+),
+stretch_accounts AS (  -- rule 7: the largest agency account and the children's growth in the
+                       -- stretch, up to this day and up to the day before
+    SELECT st.area_id, st.date, {_columns("st.{m}_stretch")},
+           {accounts}
+    FROM day_stretches st
+    LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
+    WINDOW {windows}
+)"""
+
+
+def _growth(d: Dialect, m: str) -> str:
+    """Rule 7: how much the stretch's largest account grew on the day."""
+    now = d.greatest(f"a.{m}_agencies", f"a.{m}_below")
+    before = d.greatest(f"a.{m}_agencies_before", f"a.{m}_below_before")
+    grown = f"{now} - COALESCE({before}, 0)"
+    return f"CASE WHEN a.{m}_stretch IS NOT NULL THEN {grown} END AS {m}_growth"
 
 
 @cache
 def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = False) -> str:
     """The figure rows of the scope's areas from `since` on, from their agency rows (stored by
-    `insert_agencies`) and their children's stored figures. `fresh`: as for `insert_agencies`."""
+    `insert_agencies`) and their children's stored figures. `fresh`: nothing is stored before
+    `since` (a rebuild)."""
     own = ", ".join(
         f"MAX(af.{m}) AS {m}, MIN(af.{m}) AS {m}_low, {total(f'af.{m}')} AS {m}_high, "
-        f"MAX(af.{m}_running) AS {m}_running"
+        f"MAX(af.{m}_joined) AS {m}_joined"
         for m in METRICS
     )
-    values = ", ".join(_figure_values(d, m) for m in METRICS)
-    own_before = (
-        _empty("own_before", ["area_id", *METRICS])
-        if fresh
-        else f"""
-own_before AS (  -- rule 7: the largest agency running total before the first day
-    SELECT af.area_id, {_columns("MAX(af.{m}_running) AS {m}")}
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id
-    WHERE af.date < s.since_day
-    GROUP BY af.area_id
-)"""
+    values = _columns("st.{m}, st.{m}_low, st.{m}_high")
+    cumulative = _columns(
+        plus("b.{m}", "SUM(g.{m}_growth) OVER w") + " AS {m}_cumulative, g.{m}_growth"
     )
-    growth_columns = _columns("{m}_growth")
-    growth = _columns(  # for the parent's rule 7: how much the cumulative grew since the last row
-        "{m}_cumulative - COALESCE(LAG({m}_cumulative) OVER g, {m}_before, 0)"
+    growth = _columns(  # what the cumulative grew since the area's previous row, for its parent
+        "CASE WHEN {m}_cumulative IS NOT NULL THEN COALESCE({m}_growth, 0) END"
     )
+    stretches = _columns("{m}_stretch")
     return f"""WITH {_scope(scope)},
-own AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency totals;
-          -- a row for every day an agency covers here or below (rule 1)
+own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
+                  -- totals; a row for every day an agency covers here or below (rule 1)
     SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
     FROM tracker_agencyfigure af
     JOIN scope s ON s.area_id = af.area_id
     WHERE af.date >= s.since_day
     GROUP BY af.area_id, af.date
 ),
-{own_before},
-pending AS (
+pending_counts AS (
     SELECT p.area_id, p.date, p.pending
     FROM tracker_pendingfigure p
     JOIN scope s ON s.area_id = p.area_id
     WHERE p.date >= s.since_day
-), {_children(fresh) if has_children else _no_children()},
-figures AS (
-    SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0) AS reports, o.agencies,
-           COALESCE(p.pending, 0) AS pending, {values}
-    FROM own o
-    LEFT JOIN children ch ON ch.area_id = o.area_id AND ch.date = o.date
-    LEFT JOIN own_before ob ON ob.area_id = o.area_id
-    LEFT JOIN child_base cb ON cb.area_id = o.area_id
-    LEFT JOIN pending p ON p.area_id = o.area_id AND p.date = o.date
-    WINDOW w AS (PARTITION BY o.area_id ORDER BY o.date ROWS UNBOUNDED PRECEDING)
+), {_children(has_children)}, {_before(fresh)}, {_day_figures(d)}, {_stretches()},
+day_growth AS (
+    SELECT a.area_id, a.date, {_columns("{m}_stretch")},
+           {", ".join(_growth(d, m) for m in METRICS)}
+    FROM stretch_accounts a
+),
+cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
+    SELECT st.area_id, st.date, st.reports, st.agencies, st.pending, st.joined_since,
+           {values}, {_columns("st.{m}_stretch")}, {cumulative}
+    FROM day_stretches st
+    JOIN day_growth g ON g.area_id = st.area_id AND g.date = st.date
+    LEFT JOIN cumulative_before b ON b.area_id = st.area_id
+    WINDOW w AS (PARTITION BY st.area_id ORDER BY st.date ROWS UNBOUNDED PRECEDING)
 )
 INSERT INTO tracker_dailyfigure (area_id, date, report_count, agency_count, pending_reports,
-                                 computed_at, {", ".join(FIGURE_COLUMNS)}, {growth_columns})
-SELECT area_id, date, reports, agencies, pending, %s, {", ".join(FIGURE_COLUMNS)}, {growth}
-FROM figures
-WINDOW g AS (PARTITION BY area_id ORDER BY date)"""
+                                 computed_at, joined_since, {", ".join(FIGURE_COLUMNS)},
+                                 {stretches}, {_columns("{m}_growth")})
+SELECT area_id, date, reports, agencies, pending, %s, joined_since, {", ".join(FIGURE_COLUMNS)},
+       {stretches}, {growth}
+FROM cumulatives"""
 
 
 KEYS = {
@@ -407,13 +465,12 @@ DELETE FROM {table} WHERE ({key}) IN (
 
 
 def own_shares(d: Dialect, scope: str) -> str:
-    """Each verified report's share of each metric over the scope's days (for explaining one
-    day's figure, `since` and `until` are that day) in the scope's area: the same CTEs as
-    `insert_agencies`."""
+    """Each verified report's share of each metric over the scope's days in the scope's areas:
+    the same CTEs as `insert_agencies` (for explaining figures)."""
     plain = " UNION ALL ".join(
-        f"SELECT report_id, agency_id, {i}, {m} FROM plain_shares WHERE {m} IS NOT NULL"
+        f"SELECT report_id, agency_id, {i}, n, {m} FROM plain_shares WHERE {m} IS NOT NULL"
         for i, m in enumerate(METRICS)
     )
-    return f"""WITH {_scope(scope)}, {_own(d, by_agency=False)}, {_shares(d)}
-SELECT report_id, agency_id, metric, share FROM series_shares
+    return f"""WITH {_scope(scope)}, {_verified(d, by_agency=False)}, {_shares(d)}
+SELECT report_id, agency_id, metric, n, share FROM series_shares
 UNION ALL {plain}"""

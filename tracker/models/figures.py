@@ -24,6 +24,11 @@ class DailyFigure(models.Model):
     agency_count = models.PositiveIntegerField(default=0)
     pending_reports = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
+    joined_since = models.DateField(
+        editable=False,
+        help_text="The first day of the run of days joined to this one in any metric's stretch: "
+        "a change from this day on recomputes the area's figures from there.",
+    )
 
     class Meta:
         ordering = ["area__pcode", "date"]
@@ -49,6 +54,14 @@ def _add_metric_columns() -> None:
             "adds up the children's to carry rule 7 up the hierarchy.",
         )
         DailyFigure.add_to_class(f"{metric}_growth", growth)
+        stretch = models.DateField(
+            null=True,
+            blank=True,
+            editable=False,
+            help_text="The first day of the metric's stretch holding this day (rule 7): the days "
+            "joined to it by reports about the area or below that cover consecutive days.",
+        )
+        DailyFigure.add_to_class(f"{metric}_stretch", stretch)
         constraints.append(
             models.CheckConstraint(
                 condition=Q(**{f"{metric}__isnull": True})
@@ -84,13 +97,12 @@ class CalendarDay(models.Model):
 
 
 class AgencyFigure(models.Model):
-    """One agency in one area on one day: its own reports' total per metric (rule 4) and its
-    running total since its first report there (rule 7), or only its presence below the area.
+    """One agency in one area on one day: its own reports' total per metric (rule 4) and whether
+    they join the day to the day before (rule 7), or only its presence below the area.
 
     Derived with the figures. A row exists where the agency's verified reports cover the day in
     the area or below, so a parent's `agency_count` comes from its children's rows instead of
-    every report below it, and an incremental recompute starts its running totals from the last
-    stored ones instead of every earlier report. Areas and agencies are never deleted, and the
+    every report below it. Areas and agencies are never deleted, and the
     engine writes hundreds of thousands of these rows in a rebuild: no foreign-key checks, and
     one index (the key, in this order so that one agency's rows from a day on are together).
     """
@@ -115,7 +127,15 @@ class AgencyFigure(models.Model):
 
 for _metric in METRICS:
     AgencyFigure.add_to_class(_metric, models.BigIntegerField(null=True, blank=True))
-    AgencyFigure.add_to_class(f"{_metric}_running", models.BigIntegerField(null=True, blank=True))
+    AgencyFigure.add_to_class(
+        f"{_metric}_joined",
+        models.PositiveSmallIntegerField(
+            null=True,
+            blank=True,
+            help_text="1 when one of the agency's reports here covers this day and the day "
+            "before (rule 7 joins the two days into one stretch), else 0.",
+        ),
+    )
 
 
 class PendingFigure(models.Model):
