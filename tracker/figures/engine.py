@@ -69,8 +69,12 @@ def _scope(places: Scope) -> tuple[str, list]:
     ]
     if connection.vendor == "postgresql":
         return ARRAY_SCOPE, [list(column) for column in zip(*rows, strict=True)]
-    values = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
-    return values, [value for row in rows for value in row]
+    return values_scope(len(rows)), [value for row in rows for value in row]
+
+
+def values_scope(places: int) -> str:
+    """A scope of `places` rows of parameters, on SQLite (and for explaining one cell)."""
+    return "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * places)
 
 
 def _split(places: Scope) -> dict[bool, Scope]:

@@ -12,7 +12,7 @@ from datetime import date
 from django.db import connection
 
 from tracker.figures import sql
-from tracker.figures.engine import calendar_ensure, dialect
+from tracker.figures.engine import calendar_ensure, dialect, values_scope
 from tracker.models import METRICS, AgencyFigure, Area, DailyFigure, Report
 
 BELOW = "the areas below"
@@ -22,8 +22,8 @@ def _shares(area: Area, day: date) -> list[tuple[int, int, int, int, int]]:
     calendar_ensure()
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.own_shares(dialect(), "VALUES (%s, NULL, %s, %s, %s, %s)"),
-            [area.pk, day.toordinal(), day, day.toordinal(), day],
+            sql.own_shares(dialect(), values_scope(1)),
+            [area.pk, None, day.toordinal(), day, day.toordinal(), day],
         )
         return cursor.fetchall()
 

@@ -96,7 +96,10 @@ def share(count: str, k: str, span: str) -> str:
     return f"({c} * ({k} + 1) + {span} - 1) / {span} - ({c} * {k} + {span} - 1) / {span}"
 
 
-def _columns(template: str, sep: str = ", ") -> str:
+LIST = ",\n           "  # one metric's columns a line, for the rendered statements' readers
+
+
+def _columns(template: str, sep: str = LIST) -> str:
     return sep.join(template.format(m=m, i=i) for i, m in enumerate(METRICS))
 
 
@@ -260,8 +263,8 @@ def _children(has_children: bool) -> str:
         )
         return f"""
 children_figures AS (SELECT 0 AS area_id, CAST(NULL AS DATE) AS date, {nulls} WHERE 1 = 0)"""
-    sums = ", ".join(
-        f"{total(f'f.{m}{x}')} AS {m}{x}" for m in METRICS for x in ("", "_low", "_high")
+    sums = LIST.join(
+        ", ".join(f"{total(f'f.{m}{x}')} AS {m}{x}" for x in ("", "_low", "_high")) for m in METRICS
     )
     return f"""
 children_figures AS (  -- rule 6: the sum of the children's values; rule 7: how much their
@@ -346,7 +349,8 @@ def _stretches() -> str:
     )
     windows = _columns("s{i} AS (PARTITION BY st.area_id, st.{m}_stretch ORDER BY st.date)")
     return f"""
-day_stretches AS (  -- rule 7: the first day of each metric's stretch; of the days joined in any
+day_stretches AS (  -- rule 7: the first day of each metric's stretch, and of the run of days
+                    -- joined in any metric
     SELECT f.*, {_columns(stretch)},
            COALESCE(MAX(CASE WHEN {unjoined} THEN f.date END) OVER w, s.since_day)
              AS joined_since
@@ -386,7 +390,7 @@ def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = Fal
     """The figure rows of the scope's areas from `since` on, from their agency rows (stored by
     `insert_agencies`) and their children's stored figures. `fresh`: nothing is stored before
     `since` (a rebuild)."""
-    own = ", ".join(
+    own = LIST.join(
         f"MAX(af.{m}) AS {m}, MIN(af.{m}) AS {m}_low, {total(f'af.{m}')} AS {m}_high, "
         f"MAX(af.{m}_joined) AS {m}_joined"
         for m in METRICS
@@ -399,6 +403,7 @@ def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = Fal
         "CASE WHEN {m}_cumulative IS NOT NULL THEN COALESCE({m}_growth, 0) END"
     )
     stretches = _columns("{m}_stretch")
+    figure_columns = _columns("{m}, {m}_low, {m}_high, {m}_cumulative")
     return f"""WITH {_scope(scope)},
 own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
                   -- totals; a row for every day an agency covers here or below (rule 1)
@@ -416,7 +421,7 @@ pending_counts AS (
 ), {_children(has_children)}, {_before(fresh)}, {_day_figures(d)}, {_stretches()},
 day_growth AS (
     SELECT a.area_id, a.date, {_columns("{m}_stretch")},
-           {", ".join(_growth(d, m) for m in METRICS)}
+           {LIST.join(_growth(d, m) for m in METRICS)}
     FROM stretch_accounts a
 ),
 cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
@@ -427,11 +432,15 @@ cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cum
     LEFT JOIN cumulative_before b ON b.area_id = st.area_id
     WINDOW w AS (PARTITION BY st.area_id ORDER BY st.date ROWS UNBOUNDED PRECEDING)
 )
-INSERT INTO tracker_dailyfigure (area_id, date, report_count, agency_count, pending_reports,
-                                 computed_at, joined_since, {", ".join(FIGURE_COLUMNS)},
-                                 {stretches}, {_columns("{m}_growth")})
-SELECT area_id, date, reports, agencies, pending, %s, joined_since, {", ".join(FIGURE_COLUMNS)},
-       {stretches}, {growth}
+INSERT INTO tracker_dailyfigure (
+           area_id, date, report_count, agency_count, pending_reports, computed_at, joined_since,
+           {figure_columns},
+           {stretches},
+           {_columns("{m}_growth")})
+SELECT area_id, date, reports, agencies, pending, %s, joined_since,
+           {figure_columns},
+           {stretches},
+           {growth}
 FROM cumulatives"""
 
 

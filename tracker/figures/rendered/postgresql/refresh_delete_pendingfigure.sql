@@ -1,0 +1,5 @@
+WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::date[], %s::integer[], %s::date[]) AS s(area_id, agency_id, since_n, since_day, until_n, until_day))
+DELETE FROM tracker_pendingfigure WHERE (area_id, date) IN (
+    SELECT t.area_id, t.date FROM tracker_pendingfigure t
+    JOIN scope s ON s.area_id = t.area_id
+    WHERE t.date >= s.since_day AND t.date <= s.until_day)

@@ -1,0 +1,195 @@
+WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS (SELECT id, CAST(NULL AS BIGINT), %s, %s, %s, %s FROM tracker_area WHERE level = %s),
+own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
+                  -- totals; a row for every day an agency covers here or below (rule 1)
+    SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, MAX(af.displaced) AS displaced, MIN(af.displaced) AS displaced_low, CAST(SUM(af.displaced) AS BIGINT) AS displaced_high, MAX(af.displaced_joined) AS displaced_joined,
+           MAX(af.returned) AS returned, MIN(af.returned) AS returned_low, CAST(SUM(af.returned) AS BIGINT) AS returned_high, MAX(af.returned_joined) AS returned_joined,
+           MAX(af.killed) AS killed, MIN(af.killed) AS killed_low, CAST(SUM(af.killed) AS BIGINT) AS killed_high, MAX(af.killed_joined) AS killed_joined,
+           MAX(af.injured) AS injured, MIN(af.injured) AS injured_low, CAST(SUM(af.injured) AS BIGINT) AS injured_high, MAX(af.injured_joined) AS injured_joined,
+           MAX(af.killed_children) AS killed_children, MIN(af.killed_children) AS killed_children_low, CAST(SUM(af.killed_children) AS BIGINT) AS killed_children_high, MAX(af.killed_children_joined) AS killed_children_joined,
+           MAX(af.injured_children) AS injured_children, MIN(af.injured_children) AS injured_children_low, CAST(SUM(af.injured_children) AS BIGINT) AS injured_children_high, MAX(af.injured_children_joined) AS injured_children_joined
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    WHERE af.date >= s.since_day
+    GROUP BY af.area_id, af.date
+),
+pending_counts AS (
+    SELECT p.area_id, p.date, p.pending
+    FROM tracker_pendingfigure p
+    JOIN scope s ON s.area_id = p.area_id
+    WHERE p.date >= s.since_day
+), 
+children_figures AS (  -- rule 6: the sum of the children's values; rule 7: how much their
+                       -- cumulatives grew, and whether a stretch below joins the day before
+    SELECT a.parent_id AS area_id, f.date, SUM(f.report_count) AS reports, CAST(SUM(f.displaced) AS BIGINT) AS displaced, CAST(SUM(f.displaced_low) AS BIGINT) AS displaced_low, CAST(SUM(f.displaced_high) AS BIGINT) AS displaced_high,
+           CAST(SUM(f.returned) AS BIGINT) AS returned, CAST(SUM(f.returned_low) AS BIGINT) AS returned_low, CAST(SUM(f.returned_high) AS BIGINT) AS returned_high,
+           CAST(SUM(f.killed) AS BIGINT) AS killed, CAST(SUM(f.killed_low) AS BIGINT) AS killed_low, CAST(SUM(f.killed_high) AS BIGINT) AS killed_high,
+           CAST(SUM(f.injured) AS BIGINT) AS injured, CAST(SUM(f.injured_low) AS BIGINT) AS injured_low, CAST(SUM(f.injured_high) AS BIGINT) AS injured_high,
+           CAST(SUM(f.killed_children) AS BIGINT) AS killed_children, CAST(SUM(f.killed_children_low) AS BIGINT) AS killed_children_low, CAST(SUM(f.killed_children_high) AS BIGINT) AS killed_children_high,
+           CAST(SUM(f.injured_children) AS BIGINT) AS injured_children, CAST(SUM(f.injured_children_low) AS BIGINT) AS injured_children_low, CAST(SUM(f.injured_children_high) AS BIGINT) AS injured_children_high,
+           CAST(SUM(f.displaced_growth) AS BIGINT) AS displaced_growth,
+           CAST(SUM(f.returned_growth) AS BIGINT) AS returned_growth,
+           CAST(SUM(f.killed_growth) AS BIGINT) AS killed_growth,
+           CAST(SUM(f.injured_growth) AS BIGINT) AS injured_growth,
+           CAST(SUM(f.killed_children_growth) AS BIGINT) AS killed_children_growth,
+           CAST(SUM(f.injured_children_growth) AS BIGINT) AS injured_children_growth,
+           MAX(CASE WHEN f.displaced_stretch < f.date THEN 1 ELSE 0 END) AS displaced_joined,
+           MAX(CASE WHEN f.returned_stretch < f.date THEN 1 ELSE 0 END) AS returned_joined,
+           MAX(CASE WHEN f.killed_stretch < f.date THEN 1 ELSE 0 END) AS killed_joined,
+           MAX(CASE WHEN f.injured_stretch < f.date THEN 1 ELSE 0 END) AS injured_joined,
+           MAX(CASE WHEN f.killed_children_stretch < f.date THEN 1 ELSE 0 END) AS killed_children_joined,
+           MAX(CASE WHEN f.injured_children_stretch < f.date THEN 1 ELSE 0 END) AS injured_children_joined
+    FROM tracker_dailyfigure f
+    JOIN tracker_area a ON a.id = f.area_id
+    JOIN scope s ON s.area_id = a.parent_id
+    WHERE f.date >= s.since_day
+    GROUP BY a.parent_id, f.date
+), 
+cumulative_before AS (SELECT CAST(NULL AS BIGINT) AS area_id, CAST(NULL AS BIGINT) AS displaced, CAST(NULL AS BIGINT) AS returned, CAST(NULL AS BIGINT) AS killed, CAST(NULL AS BIGINT) AS injured, CAST(NULL AS BIGINT) AS killed_children, CAST(NULL AS BIGINT) AS injured_children WHERE 1 = 0), 
+day_figures AS (  -- rules 5 and 6 for each day; rule 7: whether each metric's stretch starts on
+                  -- it (1), goes on from the day before (0) or skips it (no report covers it)
+    SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0) AS reports, o.agencies,
+           COALESCE(p.pending, 0) AS pending,
+           CASE WHEN o.displaced IS NULL THEN ch.displaced WHEN ch.displaced IS NULL OR o.displaced >= ch.displaced THEN o.displaced ELSE ch.displaced END AS displaced, CASE WHEN o.displaced_low IS NULL THEN ch.displaced_low WHEN ch.displaced_low IS NULL OR o.displaced_low >= ch.displaced_low THEN o.displaced_low ELSE ch.displaced_low END AS displaced_low, CASE WHEN o.displaced_high IS NULL AND ch.displaced_high IS NULL THEN NULL ELSE COALESCE(o.displaced_high, 0) + COALESCE(ch.displaced_high, 0) END AS displaced_high, ch.displaced_growth AS displaced_grown_below, CASE WHEN NOT (o.displaced IS NOT NULL OR ch.displaced IS NOT NULL) THEN NULL WHEN COALESCE(o.displaced_joined, 0) + COALESCE(ch.displaced_joined, 0) > 0 THEN 0 ELSE 1 END AS displaced_starts,
+           CASE WHEN o.returned IS NULL THEN ch.returned WHEN ch.returned IS NULL OR o.returned >= ch.returned THEN o.returned ELSE ch.returned END AS returned, CASE WHEN o.returned_low IS NULL THEN ch.returned_low WHEN ch.returned_low IS NULL OR o.returned_low >= ch.returned_low THEN o.returned_low ELSE ch.returned_low END AS returned_low, CASE WHEN o.returned_high IS NULL AND ch.returned_high IS NULL THEN NULL ELSE COALESCE(o.returned_high, 0) + COALESCE(ch.returned_high, 0) END AS returned_high, ch.returned_growth AS returned_grown_below, CASE WHEN NOT (o.returned IS NOT NULL OR ch.returned IS NOT NULL) THEN NULL WHEN COALESCE(o.returned_joined, 0) + COALESCE(ch.returned_joined, 0) > 0 THEN 0 ELSE 1 END AS returned_starts,
+           CASE WHEN o.killed IS NULL THEN ch.killed WHEN ch.killed IS NULL OR o.killed >= ch.killed THEN o.killed ELSE ch.killed END AS killed, CASE WHEN o.killed_low IS NULL THEN ch.killed_low WHEN ch.killed_low IS NULL OR o.killed_low >= ch.killed_low THEN o.killed_low ELSE ch.killed_low END AS killed_low, CASE WHEN o.killed_high IS NULL AND ch.killed_high IS NULL THEN NULL ELSE COALESCE(o.killed_high, 0) + COALESCE(ch.killed_high, 0) END AS killed_high, ch.killed_growth AS killed_grown_below, CASE WHEN NOT (o.killed IS NOT NULL OR ch.killed IS NOT NULL) THEN NULL WHEN COALESCE(o.killed_joined, 0) + COALESCE(ch.killed_joined, 0) > 0 THEN 0 ELSE 1 END AS killed_starts,
+           CASE WHEN o.injured IS NULL THEN ch.injured WHEN ch.injured IS NULL OR o.injured >= ch.injured THEN o.injured ELSE ch.injured END AS injured, CASE WHEN o.injured_low IS NULL THEN ch.injured_low WHEN ch.injured_low IS NULL OR o.injured_low >= ch.injured_low THEN o.injured_low ELSE ch.injured_low END AS injured_low, CASE WHEN o.injured_high IS NULL AND ch.injured_high IS NULL THEN NULL ELSE COALESCE(o.injured_high, 0) + COALESCE(ch.injured_high, 0) END AS injured_high, ch.injured_growth AS injured_grown_below, CASE WHEN NOT (o.injured IS NOT NULL OR ch.injured IS NOT NULL) THEN NULL WHEN COALESCE(o.injured_joined, 0) + COALESCE(ch.injured_joined, 0) > 0 THEN 0 ELSE 1 END AS injured_starts,
+           CASE WHEN o.killed_children IS NULL THEN ch.killed_children WHEN ch.killed_children IS NULL OR o.killed_children >= ch.killed_children THEN o.killed_children ELSE ch.killed_children END AS killed_children, CASE WHEN o.killed_children_low IS NULL THEN ch.killed_children_low WHEN ch.killed_children_low IS NULL OR o.killed_children_low >= ch.killed_children_low THEN o.killed_children_low ELSE ch.killed_children_low END AS killed_children_low, CASE WHEN o.killed_children_high IS NULL AND ch.killed_children_high IS NULL THEN NULL ELSE COALESCE(o.killed_children_high, 0) + COALESCE(ch.killed_children_high, 0) END AS killed_children_high, ch.killed_children_growth AS killed_children_grown_below, CASE WHEN NOT (o.killed_children IS NOT NULL OR ch.killed_children IS NOT NULL) THEN NULL WHEN COALESCE(o.killed_children_joined, 0) + COALESCE(ch.killed_children_joined, 0) > 0 THEN 0 ELSE 1 END AS killed_children_starts,
+           CASE WHEN o.injured_children IS NULL THEN ch.injured_children WHEN ch.injured_children IS NULL OR o.injured_children >= ch.injured_children THEN o.injured_children ELSE ch.injured_children END AS injured_children, CASE WHEN o.injured_children_low IS NULL THEN ch.injured_children_low WHEN ch.injured_children_low IS NULL OR o.injured_children_low >= ch.injured_children_low THEN o.injured_children_low ELSE ch.injured_children_low END AS injured_children_low, CASE WHEN o.injured_children_high IS NULL AND ch.injured_children_high IS NULL THEN NULL ELSE COALESCE(o.injured_children_high, 0) + COALESCE(ch.injured_children_high, 0) END AS injured_children_high, ch.injured_children_growth AS injured_children_grown_below, CASE WHEN NOT (o.injured_children IS NOT NULL OR ch.injured_children IS NOT NULL) THEN NULL WHEN COALESCE(o.injured_children_joined, 0) + COALESCE(ch.injured_children_joined, 0) > 0 THEN 0 ELSE 1 END AS injured_children_starts
+    FROM own_figures o
+    LEFT JOIN children_figures ch ON ch.area_id = o.area_id AND ch.date = o.date
+    LEFT JOIN pending_counts p ON p.area_id = o.area_id AND p.date = o.date
+), 
+day_stretches AS (  -- rule 7: the first day of each metric's stretch, and of the run of days
+                    -- joined in any metric
+    SELECT f.*, CASE WHEN f.displaced_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.displaced_starts = 1 THEN f.date END) OVER w, s.since_day) END AS displaced_stretch,
+           CASE WHEN f.returned_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.returned_starts = 1 THEN f.date END) OVER w, s.since_day) END AS returned_stretch,
+           CASE WHEN f.killed_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.killed_starts = 1 THEN f.date END) OVER w, s.since_day) END AS killed_stretch,
+           CASE WHEN f.injured_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.injured_starts = 1 THEN f.date END) OVER w, s.since_day) END AS injured_stretch,
+           CASE WHEN f.killed_children_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.killed_children_starts = 1 THEN f.date END) OVER w, s.since_day) END AS killed_children_stretch,
+           CASE WHEN f.injured_children_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.injured_children_starts = 1 THEN f.date END) OVER w, s.since_day) END AS injured_children_stretch,
+           COALESCE(MAX(CASE WHEN COALESCE(f.displaced_starts, 1) = 1 AND COALESCE(f.returned_starts, 1) = 1 AND COALESCE(f.killed_starts, 1) = 1 AND COALESCE(f.injured_starts, 1) = 1 AND COALESCE(f.killed_children_starts, 1) = 1 AND COALESCE(f.injured_children_starts, 1) = 1 THEN f.date END) OVER w, s.since_day)
+             AS joined_since
+    FROM day_figures f
+    JOIN scope s ON s.area_id = f.area_id
+    WINDOW w AS (PARTITION BY f.area_id ORDER BY f.date ROWS UNBOUNDED PRECEDING)
+),
+agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
+    SELECT af.area_id, af.date, SUM(af.displaced) OVER (PARTITION BY af.area_id, af.agency_id, st.displaced_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS displaced,
+           SUM(af.returned) OVER (PARTITION BY af.area_id, af.agency_id, st.returned_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS returned,
+           SUM(af.killed) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS killed,
+           SUM(af.injured) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS injured,
+           SUM(af.killed_children) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS killed_children,
+           SUM(af.injured_children) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS injured_children
+    FROM tracker_agencyfigure af
+    JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
+),
+largest_agency_accounts AS (
+    SELECT area_id, date, MAX(displaced) AS displaced,
+           MAX(returned) AS returned,
+           MAX(killed) AS killed,
+           MAX(injured) AS injured,
+           MAX(killed_children) AS killed_children,
+           MAX(injured_children) AS injured_children
+    FROM agency_accounts GROUP BY area_id, date
+),
+stretch_accounts AS (  -- rule 7: the largest agency account and the children's growth in the
+                       -- stretch, up to this day and up to the day before
+    SELECT st.area_id, st.date, st.displaced_stretch,
+           st.returned_stretch,
+           st.killed_stretch,
+           st.injured_stretch,
+           st.killed_children_stretch,
+           st.injured_children_stretch,
+           MAX(la.displaced) OVER (s0 ROWS UNBOUNDED PRECEDING) AS displaced_agencies, MAX(la.displaced) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS displaced_agencies_before, SUM(st.displaced_grown_below) OVER (s0 ROWS UNBOUNDED PRECEDING) AS displaced_below, SUM(st.displaced_grown_below) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS displaced_below_before,
+           MAX(la.returned) OVER (s1 ROWS UNBOUNDED PRECEDING) AS returned_agencies, MAX(la.returned) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS returned_agencies_before, SUM(st.returned_grown_below) OVER (s1 ROWS UNBOUNDED PRECEDING) AS returned_below, SUM(st.returned_grown_below) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS returned_below_before,
+           MAX(la.killed) OVER (s2 ROWS UNBOUNDED PRECEDING) AS killed_agencies, MAX(la.killed) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_agencies_before, SUM(st.killed_grown_below) OVER (s2 ROWS UNBOUNDED PRECEDING) AS killed_below, SUM(st.killed_grown_below) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_below_before,
+           MAX(la.injured) OVER (s3 ROWS UNBOUNDED PRECEDING) AS injured_agencies, MAX(la.injured) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_agencies_before, SUM(st.injured_grown_below) OVER (s3 ROWS UNBOUNDED PRECEDING) AS injured_below, SUM(st.injured_grown_below) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_below_before,
+           MAX(la.killed_children) OVER (s4 ROWS UNBOUNDED PRECEDING) AS killed_children_agencies, MAX(la.killed_children) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_children_agencies_before, SUM(st.killed_children_grown_below) OVER (s4 ROWS UNBOUNDED PRECEDING) AS killed_children_below, SUM(st.killed_children_grown_below) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_children_below_before,
+           MAX(la.injured_children) OVER (s5 ROWS UNBOUNDED PRECEDING) AS injured_children_agencies, MAX(la.injured_children) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_children_agencies_before, SUM(st.injured_children_grown_below) OVER (s5 ROWS UNBOUNDED PRECEDING) AS injured_children_below, SUM(st.injured_children_grown_below) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_children_below_before
+    FROM day_stretches st
+    LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
+    WINDOW s0 AS (PARTITION BY st.area_id, st.displaced_stretch ORDER BY st.date),
+           s1 AS (PARTITION BY st.area_id, st.returned_stretch ORDER BY st.date),
+           s2 AS (PARTITION BY st.area_id, st.killed_stretch ORDER BY st.date),
+           s3 AS (PARTITION BY st.area_id, st.injured_stretch ORDER BY st.date),
+           s4 AS (PARTITION BY st.area_id, st.killed_children_stretch ORDER BY st.date),
+           s5 AS (PARTITION BY st.area_id, st.injured_children_stretch ORDER BY st.date)
+),
+day_growth AS (
+    SELECT a.area_id, a.date, displaced_stretch,
+           returned_stretch,
+           killed_stretch,
+           injured_stretch,
+           killed_children_stretch,
+           injured_children_stretch,
+           CASE WHEN a.displaced_stretch IS NOT NULL THEN CASE WHEN a.displaced_agencies IS NULL THEN a.displaced_below WHEN a.displaced_below IS NULL OR a.displaced_agencies >= a.displaced_below THEN a.displaced_agencies ELSE a.displaced_below END - COALESCE(CASE WHEN a.displaced_agencies_before IS NULL THEN a.displaced_below_before WHEN a.displaced_below_before IS NULL OR a.displaced_agencies_before >= a.displaced_below_before THEN a.displaced_agencies_before ELSE a.displaced_below_before END, 0) END AS displaced_growth,
+           CASE WHEN a.returned_stretch IS NOT NULL THEN CASE WHEN a.returned_agencies IS NULL THEN a.returned_below WHEN a.returned_below IS NULL OR a.returned_agencies >= a.returned_below THEN a.returned_agencies ELSE a.returned_below END - COALESCE(CASE WHEN a.returned_agencies_before IS NULL THEN a.returned_below_before WHEN a.returned_below_before IS NULL OR a.returned_agencies_before >= a.returned_below_before THEN a.returned_agencies_before ELSE a.returned_below_before END, 0) END AS returned_growth,
+           CASE WHEN a.killed_stretch IS NOT NULL THEN CASE WHEN a.killed_agencies IS NULL THEN a.killed_below WHEN a.killed_below IS NULL OR a.killed_agencies >= a.killed_below THEN a.killed_agencies ELSE a.killed_below END - COALESCE(CASE WHEN a.killed_agencies_before IS NULL THEN a.killed_below_before WHEN a.killed_below_before IS NULL OR a.killed_agencies_before >= a.killed_below_before THEN a.killed_agencies_before ELSE a.killed_below_before END, 0) END AS killed_growth,
+           CASE WHEN a.injured_stretch IS NOT NULL THEN CASE WHEN a.injured_agencies IS NULL THEN a.injured_below WHEN a.injured_below IS NULL OR a.injured_agencies >= a.injured_below THEN a.injured_agencies ELSE a.injured_below END - COALESCE(CASE WHEN a.injured_agencies_before IS NULL THEN a.injured_below_before WHEN a.injured_below_before IS NULL OR a.injured_agencies_before >= a.injured_below_before THEN a.injured_agencies_before ELSE a.injured_below_before END, 0) END AS injured_growth,
+           CASE WHEN a.killed_children_stretch IS NOT NULL THEN CASE WHEN a.killed_children_agencies IS NULL THEN a.killed_children_below WHEN a.killed_children_below IS NULL OR a.killed_children_agencies >= a.killed_children_below THEN a.killed_children_agencies ELSE a.killed_children_below END - COALESCE(CASE WHEN a.killed_children_agencies_before IS NULL THEN a.killed_children_below_before WHEN a.killed_children_below_before IS NULL OR a.killed_children_agencies_before >= a.killed_children_below_before THEN a.killed_children_agencies_before ELSE a.killed_children_below_before END, 0) END AS killed_children_growth,
+           CASE WHEN a.injured_children_stretch IS NOT NULL THEN CASE WHEN a.injured_children_agencies IS NULL THEN a.injured_children_below WHEN a.injured_children_below IS NULL OR a.injured_children_agencies >= a.injured_children_below THEN a.injured_children_agencies ELSE a.injured_children_below END - COALESCE(CASE WHEN a.injured_children_agencies_before IS NULL THEN a.injured_children_below_before WHEN a.injured_children_below_before IS NULL OR a.injured_children_agencies_before >= a.injured_children_below_before THEN a.injured_children_agencies_before ELSE a.injured_children_below_before END, 0) END AS injured_children_growth
+    FROM stretch_accounts a
+),
+cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
+    SELECT st.area_id, st.date, st.reports, st.agencies, st.pending, st.joined_since,
+           st.displaced, st.displaced_low, st.displaced_high,
+           st.returned, st.returned_low, st.returned_high,
+           st.killed, st.killed_low, st.killed_high,
+           st.injured, st.injured_low, st.injured_high,
+           st.killed_children, st.killed_children_low, st.killed_children_high,
+           st.injured_children, st.injured_children_low, st.injured_children_high, st.displaced_stretch,
+           st.returned_stretch,
+           st.killed_stretch,
+           st.injured_stretch,
+           st.killed_children_stretch,
+           st.injured_children_stretch, CASE WHEN b.displaced IS NULL AND SUM(g.displaced_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.displaced, 0) + COALESCE(SUM(g.displaced_growth) OVER w, 0) END AS displaced_cumulative, g.displaced_growth,
+           CASE WHEN b.returned IS NULL AND SUM(g.returned_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.returned, 0) + COALESCE(SUM(g.returned_growth) OVER w, 0) END AS returned_cumulative, g.returned_growth,
+           CASE WHEN b.killed IS NULL AND SUM(g.killed_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.killed, 0) + COALESCE(SUM(g.killed_growth) OVER w, 0) END AS killed_cumulative, g.killed_growth,
+           CASE WHEN b.injured IS NULL AND SUM(g.injured_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.injured, 0) + COALESCE(SUM(g.injured_growth) OVER w, 0) END AS injured_cumulative, g.injured_growth,
+           CASE WHEN b.killed_children IS NULL AND SUM(g.killed_children_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.killed_children, 0) + COALESCE(SUM(g.killed_children_growth) OVER w, 0) END AS killed_children_cumulative, g.killed_children_growth,
+           CASE WHEN b.injured_children IS NULL AND SUM(g.injured_children_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.injured_children, 0) + COALESCE(SUM(g.injured_children_growth) OVER w, 0) END AS injured_children_cumulative, g.injured_children_growth
+    FROM day_stretches st
+    JOIN day_growth g ON g.area_id = st.area_id AND g.date = st.date
+    LEFT JOIN cumulative_before b ON b.area_id = st.area_id
+    WINDOW w AS (PARTITION BY st.area_id ORDER BY st.date ROWS UNBOUNDED PRECEDING)
+)
+INSERT INTO tracker_dailyfigure (
+           area_id, date, report_count, agency_count, pending_reports, computed_at, joined_since,
+           displaced, displaced_low, displaced_high, displaced_cumulative,
+           returned, returned_low, returned_high, returned_cumulative,
+           killed, killed_low, killed_high, killed_cumulative,
+           injured, injured_low, injured_high, injured_cumulative,
+           killed_children, killed_children_low, killed_children_high, killed_children_cumulative,
+           injured_children, injured_children_low, injured_children_high, injured_children_cumulative,
+           displaced_stretch,
+           returned_stretch,
+           killed_stretch,
+           injured_stretch,
+           killed_children_stretch,
+           injured_children_stretch,
+           displaced_growth,
+           returned_growth,
+           killed_growth,
+           injured_growth,
+           killed_children_growth,
+           injured_children_growth)
+SELECT area_id, date, reports, agencies, pending, %s, joined_since,
+           displaced, displaced_low, displaced_high, displaced_cumulative,
+           returned, returned_low, returned_high, returned_cumulative,
+           killed, killed_low, killed_high, killed_cumulative,
+           injured, injured_low, injured_high, injured_cumulative,
+           killed_children, killed_children_low, killed_children_high, killed_children_cumulative,
+           injured_children, injured_children_low, injured_children_high, injured_children_cumulative,
+           displaced_stretch,
+           returned_stretch,
+           killed_stretch,
+           injured_stretch,
+           killed_children_stretch,
+           injured_children_stretch,
+           CASE WHEN displaced_cumulative IS NOT NULL THEN COALESCE(displaced_growth, 0) END,
+           CASE WHEN returned_cumulative IS NOT NULL THEN COALESCE(returned_growth, 0) END,
+           CASE WHEN killed_cumulative IS NOT NULL THEN COALESCE(killed_growth, 0) END,
+           CASE WHEN injured_cumulative IS NOT NULL THEN COALESCE(injured_growth, 0) END,
+           CASE WHEN killed_children_cumulative IS NOT NULL THEN COALESCE(killed_children_growth, 0) END,
+           CASE WHEN injured_children_cumulative IS NOT NULL THEN COALESCE(injured_children_growth, 0) END
+FROM cumulatives

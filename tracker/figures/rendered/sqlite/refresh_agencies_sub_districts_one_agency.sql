@@ -1,0 +1,169 @@
+WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS (VALUES (%s, %s, %s, %s, %s, %s)),
+
+verified_reports AS (  -- rule 1: only verified reports count; plain ones that end before the
+                       -- scope's day cannot change it, cumulative ones can (rule 2)
+    SELECT r.id, r.agency_id, r.area_id, r.cumulative, r.created_at, s.since_n, s.until_n,
+           CAST(julianday(r.period_start) - 1721424.5 AS INTEGER) AS first_n, CAST(julianday(r.period_end) - 1721424.5 AS INTEGER) AS last_n,
+           r.displaced,
+           r.returned,
+           r.killed,
+           r.injured,
+           r.killed_children,
+           r.injured_children
+    FROM tracker_report r
+    JOIN scope s ON s.area_id = r.area_id AND r.agency_id = s.agency_id
+    WHERE r.status = 'verified' AND (r.cumulative OR r.period_end >= s.since_day)
+      AND r.period_start <= s.until_day
+), 
+metric(m) AS (VALUES (0), (1), (2), (3), (4), (5)),
+plain_shares AS (  -- rule 3 for plain reports, every metric at once; a one-day report (within
+                   -- the scope's days, as `verified_reports` took only those) is all on its day;
+                   -- rule 7: a report over several days joins each of them to the day before
+    SELECT o.id AS report_id, o.area_id, o.agency_id, o.first_n AS n, 1 AS reports,
+           o.displaced,
+           o.returned,
+           o.killed,
+           o.injured,
+           o.killed_children,
+           o.injured_children, 0 AS displaced_joined,
+           0 AS returned_joined,
+           0 AS killed_joined,
+           0 AS injured_joined,
+           0 AS killed_children_joined,
+           0 AS injured_children_joined
+    FROM verified_reports o
+    WHERE NOT o.cumulative AND o.first_n = o.last_n
+    UNION ALL
+    SELECT o.id, o.area_id, o.agency_id, c.n, 1,
+           (CAST(o.displaced AS BIGINT) * ((c.n - o.first_n) + 1) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1) - (CAST(o.displaced AS BIGINT) * (c.n - o.first_n) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1),
+           (CAST(o.returned AS BIGINT) * ((c.n - o.first_n) + 1) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1) - (CAST(o.returned AS BIGINT) * (c.n - o.first_n) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1),
+           (CAST(o.killed AS BIGINT) * ((c.n - o.first_n) + 1) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1) - (CAST(o.killed AS BIGINT) * (c.n - o.first_n) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1),
+           (CAST(o.injured AS BIGINT) * ((c.n - o.first_n) + 1) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1) - (CAST(o.injured AS BIGINT) * (c.n - o.first_n) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1),
+           (CAST(o.killed_children AS BIGINT) * ((c.n - o.first_n) + 1) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1) - (CAST(o.killed_children AS BIGINT) * (c.n - o.first_n) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1),
+           (CAST(o.injured_children AS BIGINT) * ((c.n - o.first_n) + 1) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1) - (CAST(o.injured_children AS BIGINT) * (c.n - o.first_n) + (o.last_n - o.first_n + 1) - 1) / (o.last_n - o.first_n + 1),
+           CASE WHEN o.displaced IS NOT NULL AND c.n > o.first_n THEN 1 ELSE 0 END AS displaced_joined,
+           CASE WHEN o.returned IS NOT NULL AND c.n > o.first_n THEN 1 ELSE 0 END AS returned_joined,
+           CASE WHEN o.killed IS NOT NULL AND c.n > o.first_n THEN 1 ELSE 0 END AS killed_joined,
+           CASE WHEN o.injured IS NOT NULL AND c.n > o.first_n THEN 1 ELSE 0 END AS injured_joined,
+           CASE WHEN o.killed_children IS NOT NULL AND c.n > o.first_n THEN 1 ELSE 0 END AS killed_children_joined,
+           CASE WHEN o.injured_children IS NOT NULL AND c.n > o.first_n THEN 1 ELSE 0 END AS injured_children_joined
+    FROM verified_reports o
+    JOIN tracker_calendarday c ON c.n BETWEEN CASE WHEN o.first_n > o.since_n THEN o.first_n ELSE o.since_n END AND CASE WHEN o.last_n < o.until_n THEN o.last_n ELSE o.until_n END
+    WHERE NOT o.cumulative AND o.first_n < o.last_n
+),
+cumulative_amounts AS (  -- rule 2: cumulative reports, each metric on its own
+    SELECT o.id, o.agency_id, o.area_id, o.created_at, o.first_n, o.last_n, o.since_n, o.until_n,
+           m.m AS metric, CASE m.m WHEN 0 THEN o.displaced WHEN 1 THEN o.returned WHEN 2 THEN o.killed WHEN 3 THEN o.injured WHEN 4 THEN o.killed_children WHEN 5 THEN o.injured_children END AS amount
+    FROM verified_reports o CROSS JOIN metric m
+    WHERE o.cumulative
+),
+standing_totals AS (  -- rule 2: of two totals as of one day, the one created last stands
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY agency_id, area_id, metric, first_n, last_n
+                                 ORDER BY created_at DESC, id DESC) AS latest
+    FROM cumulative_amounts WHERE amount IS NOT NULL
+),
+lowered_totals AS (  -- rule 2: a later, lower total corrects the earlier ones
+    SELECT id, agency_id, area_id, metric, first_n, last_n, since_n, until_n,
+           MIN(amount) OVER (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n DESC
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total
+    FROM standing_totals WHERE latest = 1
+),
+series_flows AS (  -- rule 2: each total minus the previous one, over the days after the previous
+    SELECT id, agency_id, area_id, metric, since_n, until_n, last_n,
+           COALESCE((LAG(last_n) OVER series) + 1, first_n) AS first_n,
+           total - COALESCE(LAG(total) OVER series, 0) AS amount
+    FROM lowered_totals
+    WINDOW series AS (PARTITION BY agency_id, area_id, metric, first_n ORDER BY last_n)
+),
+series_shares AS (  -- rule 3 for the flows of cumulative series; rule 7 as for plain reports
+    SELECT f.id AS report_id, f.area_id, f.agency_id, c.n, f.metric,
+           (CAST(f.amount AS BIGINT) * ((c.n - f.first_n) + 1) + (f.last_n - f.first_n + 1) - 1) / (f.last_n - f.first_n + 1) - (CAST(f.amount AS BIGINT) * (c.n - f.first_n) + (f.last_n - f.first_n + 1) - 1) / (f.last_n - f.first_n + 1) AS share,
+           CASE WHEN c.n > f.first_n THEN 1 ELSE 0 END AS joined
+    FROM series_flows f
+    JOIN tracker_calendarday c ON c.n BETWEEN CASE WHEN f.first_n > f.since_n THEN f.first_n ELSE f.since_n END AND CASE WHEN f.last_n < f.until_n THEN f.last_n ELSE f.until_n END
+), 
+series_reports AS (
+    SELECT agency_id, area_id, first_n, last_n, since_n, until_n, COUNT(*) AS reports
+    FROM verified_reports WHERE cumulative
+    GROUP BY agency_id, area_id, first_n, last_n, since_n, until_n
+),
+series_coverage AS (  -- a cumulative report covers its whole period: the days after a series'
+                      -- previous as-of day up to this one are covered by the reports as of this
+                      -- day or later
+    SELECT agency_id, area_id, since_n, until_n, last_n,
+           COALESCE((LAG(last_n) OVER series) + 1, first_n) AS first_n,
+           CAST(SUM(reports) OVER (PARTITION BY agency_id, area_id, first_n ORDER BY last_n DESC)
+                AS INTEGER) AS reports
+    FROM series_reports
+    WINDOW series AS (PARTITION BY agency_id, area_id, first_n ORDER BY last_n)
+),
+agency_parts AS (
+    SELECT area_id, agency_id, n, reports, displaced,
+           returned,
+           killed,
+           injured,
+           killed_children,
+           injured_children, displaced_joined,
+           returned_joined,
+           killed_joined,
+           injured_joined,
+           killed_children_joined,
+           injured_children_joined
+    FROM plain_shares
+    UNION ALL
+    SELECT v.area_id, v.agency_id, c.n, v.reports, NULL AS displaced,
+           NULL AS returned,
+           NULL AS killed,
+           NULL AS injured,
+           NULL AS killed_children,
+           NULL AS injured_children, NULL AS displaced,
+           NULL AS returned,
+           NULL AS killed,
+           NULL AS injured,
+           NULL AS killed_children,
+           NULL AS injured_children
+    FROM series_coverage v
+    JOIN tracker_calendarday c ON c.n BETWEEN CASE WHEN v.first_n > v.since_n THEN v.first_n ELSE v.since_n END AND CASE WHEN v.last_n < v.until_n THEN v.last_n ELSE v.until_n END
+    UNION ALL
+    SELECT area_id, agency_id, n, 0, CASE WHEN metric = 0 THEN share END,
+           CASE WHEN metric = 1 THEN share END,
+           CASE WHEN metric = 2 THEN share END,
+           CASE WHEN metric = 3 THEN share END,
+           CASE WHEN metric = 4 THEN share END,
+           CASE WHEN metric = 5 THEN share END,
+           CASE WHEN metric = 0 THEN joined END,
+           CASE WHEN metric = 1 THEN joined END,
+           CASE WHEN metric = 2 THEN joined END,
+           CASE WHEN metric = 3 THEN joined END,
+           CASE WHEN metric = 4 THEN joined END,
+           CASE WHEN metric = 5 THEN joined END
+    FROM series_shares
+),
+agency_days AS (  -- rule 4: one agency, one cell: add
+    SELECT area_id, agency_id, n, SUM(reports) AS reports,
+           CAST(SUM(displaced) AS BIGINT) AS displaced,
+           CAST(SUM(returned) AS BIGINT) AS returned,
+           CAST(SUM(killed) AS BIGINT) AS killed,
+           CAST(SUM(injured) AS BIGINT) AS injured,
+           CAST(SUM(killed_children) AS BIGINT) AS killed_children,
+           CAST(SUM(injured_children) AS BIGINT) AS injured_children, MAX(displaced_joined) AS displaced_joined,
+           MAX(returned_joined) AS returned_joined,
+           MAX(killed_joined) AS killed_joined,
+           MAX(injured_joined) AS injured_joined,
+           MAX(killed_children_joined) AS killed_children_joined,
+           MAX(injured_children_joined) AS injured_children_joined
+    FROM agency_parts GROUP BY area_id, agency_id, n
+)
+INSERT INTO tracker_agencyfigure (area_id, date, agency_id, reports, displaced, displaced_joined,
+           returned, returned_joined,
+           killed, killed_joined,
+           injured, injured_joined,
+           killed_children, killed_children_joined,
+           injured_children, injured_children_joined)
+SELECT area_id, date(n + 1721424.5), agency_id, reports, displaced, displaced_joined,
+           returned, returned_joined,
+           killed, killed_joined,
+           injured, injured_joined,
+           killed_children, killed_children_joined,
+           injured_children, injured_children_joined
+FROM agency_days
