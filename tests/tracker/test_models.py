@@ -41,19 +41,17 @@ def test_one_daily_figure_per_area_and_day_with_low_value_high_in_order():
         area=area,
         date=day,
         computed_at=now,
-        joined_since=day,
         killed=25,
         killed_low=6,
         killed_high=52,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
-        DailyFigure.objects.create(area=area, date=day, computed_at=now, joined_since=day)
+        DailyFigure.objects.create(area=area, date=day, computed_at=now)
     with pytest.raises(IntegrityError), transaction.atomic():
         DailyFigure.objects.create(
             area=area,
             date=day.replace(day=3),
             computed_at=now,
-            joined_since=day,
             killed=60,
             killed_low=6,
             killed_high=52,
@@ -63,7 +61,6 @@ def test_one_daily_figure_per_area_and_day_with_low_value_high_in_order():
         area=area,
         date=day.replace(day=4),
         computed_at=now,
-        joined_since=day,
         displaced=big,
         displaced_low=big,
         displaced_high=big,

@@ -2,8 +2,8 @@
 
 Both go level by level from the sub-districts up, each level from its own reports and its
 children's freshly stored rows, with the same statements (tracker.figures.sql). A refresh reads
-an area's reports that can change the days it replaces, and the stored rows of the stretches
-those days belong to, so its cost follows the cells it replaces, not the size of the tables.
+an area's reports that can change the days it replaces, and the stored rows of the stretch that
+reaches into its first day, so its cost follows the cells it replaces, not the size of the tables.
 """
 
 from datetime import date, timedelta
@@ -85,53 +85,29 @@ def _split(places: Scope) -> dict[bool, Scope]:
     return {by_agency: rows for by_agency, rows in split.items() if rows}
 
 
-def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, list],
-          figures: tuple[str, list], run, fresh: bool = False):  # fmt: skip
-    """One level: the agency rows (`agencies`: {by agency: scope and parameters}), the pending
-    counts of the `areas`, then their `figures` (from the first day no stretch reaches into).
-    `fresh`: in a rebuild, nothing stored comes before."""
+def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, list], run,
+          fresh: bool = False):  # fmt: skip
+    """One level: the agency rows (`agencies`: {by agency: scope and parameters}), then the
+    pending counts and figures of the areas. `fresh`: in a rebuild, nothing stored comes before."""
     d, children = dialect(), level < 3
     for by_agency, (scope, params) in agencies.items():
         statement = sql.insert_agencies(d, scope, children, by_agency)
         run(f"figures_agencies_{level}_{by_agency}", statement, params)
     scope, params = areas
     run(f"figures_pending_{level}", sql.insert_pending(d, scope, children), params)
-    scope, params = figures
     statement = sql.insert_figures(d, scope, children, fresh)
     run(f"figures_figures_{level}", statement, [*params, timezone.now()])
 
 
-def _drop(agencies: Scope, areas: Scope, figures: Scope, run) -> None:
+def _drop(agencies: Scope, areas: Scope, run) -> None:
     """Delete the derived rows that the passes write again; the others stay as they are."""
     for by_agency, rows in _split(agencies).items():
         scope, params = _scope(rows)
         statement = sql.delete_rows("tracker_agencyfigure", scope, by_agency)
         run(f"figures_drop_agencies_{by_agency}", statement, params)
-    for table, places in (("tracker_pendingfigure", areas), ("tracker_dailyfigure", figures)):
-        scope, params = _scope(places)
+    scope, params = _scope(areas)
+    for table in ("tracker_pendingfigure", "tracker_dailyfigure"):
         run(f"figures_drop_{table}", sql.delete_rows(table, scope), params)
-
-
-def _unjoined(cells: dict[int, Scope]) -> dict[int, Scope]:
-    """The cells' figures from a day no stretch reaches into (rule 7): a stretch holding a
-    cell's first day may have started before it, and its accounts add up from its first day.
-    A change from a day on leaves the days before it, and whether that day joins the day before,
-    as they were: the stored rows say where to start."""
-    wanted = {(pk, since) for places in cells.values() for (pk, _), (since, _) in places.items()}
-    joined = dict(
-        ((pk, day), since)
-        for pk, day, since in DailyFigure.objects.filter(
-            area__in={pk for pk, _ in wanted}, date__in={day for _, day in wanted}
-        ).values_list("area_id", "date", "joined_since")
-        if (pk, day) in wanted
-    )
-    return {
-        level: {
-            place: (min(since, joined.get((place[0], since), since)), until)
-            for place, (since, until) in places.items()
-        }
-        for level, places in cells.items()
-    }
 
 
 def _settings(refresh: bool) -> None:
@@ -203,14 +179,13 @@ def refresh(stale: Scope) -> None:
     with transaction.atomic():
         _settings(refresh=True)
         _lock([pk for pk, _ in cells[1]], [pk for pk, _ in cells[0]])
-        figures = _unjoined(cells)  # read under the locks: no other refresh moves them
         everywhere = [{k: w for places in d.values() for k, w in places.items()}
-                      for d in (agencies, cells, figures)]  # fmt: skip
+                      for d in (agencies, cells)]  # fmt: skip
         _drop(*everywhere, run)
         for level in LEVELS:
             if cells[level]:
                 by = {b: _scope(rows) for b, rows in _split(agencies[level]).items()}
-                _pass(level, by, _scope(cells[level]), _scope(figures[level]), run)
+                _pass(level, by, _scope(cells[level]), run)
 
 
 def rebuild() -> None:
@@ -231,6 +206,6 @@ def rebuild() -> None:
         for level in LEVELS:
             days = [FIRST_DAY.toordinal(), FIRST_DAY, LAST_DAY.toordinal(), LAST_DAY]
             every = (LEVEL_SCOPE, [*days, level])
-            _pass(level, {False: every}, every, every, _run, fresh=True)
+            _pass(level, {False: every}, every, _run, fresh=True)
         _analyze(*(f"{table} ({columns})" for table, columns in sql.LOOKUP_COLUMNS.items()))
         StaleFigure.objects.filter(id__lte=settled).delete()

@@ -326,42 +326,92 @@ day_figures AS (  -- rules 5 and 6 for each day; rule 7: whether each metric's s
 )"""
 
 
-def _stretches() -> str:
-    unjoined = _columns("COALESCE(f.{m}_starts, 1) = 1", sep=" AND ")
-    # A refresh starts on a day no stretch reaches into (the engine moves `since` back to one),
-    # so a stretch whose first day is not found here starts on the first day replaced.
+def _carried(d: Dialect, fresh: bool) -> str:
+    """Rule 7 for a refresh: the stretches that reach into the first day replaced from the day
+    before it, and what their accounts had come to by then (a rebuild has none)."""
+    if fresh:
+        return "\n" + ",\n".join(
+            f"{name} AS (SELECT {', '.join(f'CAST(NULL AS BIGINT) AS {c}' for c in columns)}"
+            " WHERE 1 = 0)"
+            for name, columns in (
+                ("stretches_before", ["area_id", *(f"{m}_stretch" for m in METRICS)]),
+                ("agencies_before", ["area_id", "agency_id", *METRICS]),
+                ("largest_before", ["area_id", *METRICS]),
+                ("below_before", ["area_id", *METRICS]),
+            )
+        )
+    in_stretch = "CASE WHEN {t}.date >= b.{m}_stretch THEN {t}.{m}{x} END"
+    return f"""
+stretches_before AS (  -- each metric's stretch on the day before the first day replaced
+    SELECT f.area_id, {_columns("f.{m}_stretch")}
+    FROM tracker_dailyfigure f
+    JOIN scope s ON s.area_id = f.area_id
+    WHERE f.date = {d.day("s.since_n - 1")}
+),
+agencies_before AS (  -- each agency's own reports here in those stretches, before that day
+    SELECT af.area_id, af.agency_id,
+           {_columns(total(in_stretch.replace("{t}", "af").replace("{x}", "")) + " AS {m}")}
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    JOIN stretches_before b ON b.area_id = af.area_id
+    WHERE af.date < s.since_day AND ({_columns("af.date >= b.{m}_stretch", sep=" OR ")})
+    GROUP BY af.area_id, af.agency_id
+),
+largest_before AS (
+    SELECT area_id, {_columns("MAX({m}) AS {m}")} FROM agencies_before GROUP BY area_id
+),
+below_before AS (  -- the children's growth in those stretches, before that day
+    SELECT a.parent_id AS area_id,
+           {_columns(total(in_stretch.replace("{t}", "f").replace("{x}", "_growth")) + " AS {m}")}
+    FROM tracker_dailyfigure f
+    JOIN tracker_area a ON a.id = f.area_id
+    JOIN scope s ON s.area_id = a.parent_id
+    JOIN stretches_before b ON b.area_id = a.parent_id
+    WHERE f.date < s.since_day AND ({_columns("f.date >= b.{m}_stretch", sep=" OR ")})
+    GROUP BY a.parent_id
+)"""
+
+
+def _stretches(d: Dialect) -> str:
+    # A day that goes on from the day before, with no first day found since the first day
+    # replaced, is in the stretch that reached into it (`stretches_before`).
     stretch = (
         "CASE WHEN f.{m}_starts IS NOT NULL THEN COALESCE("
-        "MAX(CASE WHEN f.{m}_starts = 1 THEN f.date END) OVER w, s.since_day) END AS {m}_stretch"
+        "MAX(CASE WHEN f.{m}_starts = 1 THEN f.date END) OVER w, b.{m}_stretch) END AS {m}_stretch"
     )
-    agency = (
+    carried = "CASE WHEN st.{m}_stretch = b.{m}_stretch THEN {t}.{m} END"
+    agency = plus(
         "SUM(af.{m}) OVER (PARTITION BY af.area_id, af.agency_id, st.{m}_stretch "
-        "ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS {m}"
+        "ORDER BY af.date ROWS UNBOUNDED PRECEDING)",
+        carried.replace("{t}", "ab"),
     )
     now = "ROWS UNBOUNDED PRECEDING"
     then = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
-    accounts = ",\n           ".join(
-        f"MAX(la.{m}) OVER (s{i} {now}) AS {m}_agencies, "
-        f"MAX(la.{m}) OVER (s{i} {then}) AS {m}_agencies_before, "
-        f"SUM(st.{m}_grown_below) OVER (s{i} {now}) AS {m}_below, "
-        f"SUM(st.{m}_grown_below) OVER (s{i} {then}) AS {m}_below_before"
-        for i, m in enumerate(METRICS)
-    )
+
+    def accounts(i: int, m: str) -> str:
+        agencies = carried.format(m=m, t="lb")
+        below = carried.format(m=m, t="bb")
+        return (
+            f"{d.greatest(f'MAX(la.{m}) OVER (s{i} {now})', agencies)} AS {m}_agencies, "
+            f"{d.greatest(f'MAX(la.{m}) OVER (s{i} {then})', agencies)} AS {m}_agencies_before, "
+            f"{plus(f'SUM(st.{m}_grown_below) OVER (s{i} {now})', below)} AS {m}_below, "
+            f"{plus(f'SUM(st.{m}_grown_below) OVER (s{i} {then})', below)} AS {m}_below_before"
+        )
+
     windows = _columns("s{i} AS (PARTITION BY st.area_id, st.{m}_stretch ORDER BY st.date)")
     return f"""
-day_stretches AS (  -- rule 7: the first day of each metric's stretch, and of the run of days
-                    -- joined in any metric
-    SELECT f.*, {_columns(stretch)},
-           COALESCE(MAX(CASE WHEN {unjoined} THEN f.date END) OVER w, s.since_day)
-             AS joined_since
+day_stretches AS (  -- rule 7: the first day of each metric's stretch
+    SELECT f.*, {_columns(stretch)}
     FROM day_figures f
-    JOIN scope s ON s.area_id = f.area_id
+    LEFT JOIN stretches_before b ON b.area_id = f.area_id
     WINDOW w AS (PARTITION BY f.area_id ORDER BY f.date ROWS UNBOUNDED PRECEDING)
 ),
 agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
-    SELECT af.area_id, af.date, {_columns(agency)}
+    SELECT af.area_id, af.date, {_columns(agency + " AS {m}")}
     FROM tracker_agencyfigure af
     JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
+    LEFT JOIN stretches_before b ON b.area_id = af.area_id
+    LEFT JOIN agencies_before ab ON ab.area_id = af.area_id AND ab.agency_id = af.agency_id
 ),
 largest_agency_accounts AS (
     SELECT area_id, date, {_columns("MAX({m}) AS {m}")}
@@ -370,9 +420,12 @@ largest_agency_accounts AS (
 stretch_accounts AS (  -- rule 7: the largest agency account and the children's growth in the
                        -- stretch, up to this day and up to the day before
     SELECT st.area_id, st.date, {_columns("st.{m}_stretch")},
-           {accounts}
+           {LIST.join(accounts(i, m) for i, m in enumerate(METRICS))}
     FROM day_stretches st
     LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
+    LEFT JOIN stretches_before b ON b.area_id = st.area_id
+    LEFT JOIN largest_before lb ON lb.area_id = st.area_id
+    LEFT JOIN below_before bb ON bb.area_id = st.area_id
     WINDOW {windows}
 )"""
 
@@ -418,14 +471,15 @@ pending_counts AS (
     FROM tracker_pendingfigure p
     JOIN scope s ON s.area_id = p.area_id
     WHERE p.date >= s.since_day
-), {_children(has_children)}, {_before(fresh)}, {_day_figures(d)}, {_stretches()},
+), {_children(has_children)}, {_before(fresh)}, {_carried(d, fresh)}, {_day_figures(d)},
+{_stretches(d)},
 day_growth AS (
     SELECT a.area_id, a.date, {_columns("{m}_stretch")},
            {LIST.join(_growth(d, m) for m in METRICS)}
     FROM stretch_accounts a
 ),
 cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
-    SELECT st.area_id, st.date, st.reports, st.agencies, st.pending, st.joined_since,
+    SELECT st.area_id, st.date, st.reports, st.agencies, st.pending,
            {values}, {_columns("st.{m}_stretch")}, {cumulative}
     FROM day_stretches st
     JOIN day_growth g ON g.area_id = st.area_id AND g.date = st.date
@@ -433,11 +487,11 @@ cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cum
     WINDOW w AS (PARTITION BY st.area_id ORDER BY st.date ROWS UNBOUNDED PRECEDING)
 )
 INSERT INTO tracker_dailyfigure (
-           area_id, date, report_count, agency_count, pending_reports, computed_at, joined_since,
+           area_id, date, report_count, agency_count, pending_reports, computed_at,
            {figure_columns},
            {stretches},
            {_columns("{m}_growth")})
-SELECT area_id, date, reports, agencies, pending, %s, joined_since,
+SELECT area_id, date, reports, agencies, pending, %s,
            {figure_columns},
            {stretches},
            {growth}

@@ -24,11 +24,6 @@ class DailyFigure(models.Model):
     agency_count = models.PositiveIntegerField(default=0)
     pending_reports = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
-    joined_since = models.DateField(
-        editable=False,
-        help_text="The first day of the run of days joined to this one in any metric's stretch: "
-        "a change from this day on recomputes the area's figures from there.",
-    )
 
     class Meta:
         ordering = ["area__pcode", "date"]

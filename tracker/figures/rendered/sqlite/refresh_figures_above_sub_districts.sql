@@ -57,6 +57,54 @@ cumulative_before AS (  -- rule 7: the cumulatives before the first day replaced
     WHERE f.date < s.since_day
     GROUP BY f.area_id
 ), 
+stretches_before AS (  -- each metric's stretch on the day before the first day replaced
+    SELECT f.area_id, f.displaced_stretch,
+           f.returned_stretch,
+           f.killed_stretch,
+           f.injured_stretch,
+           f.killed_children_stretch,
+           f.injured_children_stretch
+    FROM tracker_dailyfigure f
+    JOIN scope s ON s.area_id = f.area_id
+    WHERE f.date = date(s.since_n - 1 + 1721424.5)
+),
+agencies_before AS (  -- each agency's own reports here in those stretches, before that day
+    SELECT af.area_id, af.agency_id,
+           CAST(SUM(CASE WHEN af.date >= b.displaced_stretch THEN af.displaced END) AS BIGINT) AS displaced,
+           CAST(SUM(CASE WHEN af.date >= b.returned_stretch THEN af.returned END) AS BIGINT) AS returned,
+           CAST(SUM(CASE WHEN af.date >= b.killed_stretch THEN af.killed END) AS BIGINT) AS killed,
+           CAST(SUM(CASE WHEN af.date >= b.injured_stretch THEN af.injured END) AS BIGINT) AS injured,
+           CAST(SUM(CASE WHEN af.date >= b.killed_children_stretch THEN af.killed_children END) AS BIGINT) AS killed_children,
+           CAST(SUM(CASE WHEN af.date >= b.injured_children_stretch THEN af.injured_children END) AS BIGINT) AS injured_children
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    JOIN stretches_before b ON b.area_id = af.area_id
+    WHERE af.date < s.since_day AND (af.date >= b.displaced_stretch OR af.date >= b.returned_stretch OR af.date >= b.killed_stretch OR af.date >= b.injured_stretch OR af.date >= b.killed_children_stretch OR af.date >= b.injured_children_stretch)
+    GROUP BY af.area_id, af.agency_id
+),
+largest_before AS (
+    SELECT area_id, MAX(displaced) AS displaced,
+           MAX(returned) AS returned,
+           MAX(killed) AS killed,
+           MAX(injured) AS injured,
+           MAX(killed_children) AS killed_children,
+           MAX(injured_children) AS injured_children FROM agencies_before GROUP BY area_id
+),
+below_before AS (  -- the children's growth in those stretches, before that day
+    SELECT a.parent_id AS area_id,
+           CAST(SUM(CASE WHEN f.date >= b.displaced_stretch THEN f.displaced_growth END) AS BIGINT) AS displaced,
+           CAST(SUM(CASE WHEN f.date >= b.returned_stretch THEN f.returned_growth END) AS BIGINT) AS returned,
+           CAST(SUM(CASE WHEN f.date >= b.killed_stretch THEN f.killed_growth END) AS BIGINT) AS killed,
+           CAST(SUM(CASE WHEN f.date >= b.injured_stretch THEN f.injured_growth END) AS BIGINT) AS injured,
+           CAST(SUM(CASE WHEN f.date >= b.killed_children_stretch THEN f.killed_children_growth END) AS BIGINT) AS killed_children,
+           CAST(SUM(CASE WHEN f.date >= b.injured_children_stretch THEN f.injured_children_growth END) AS BIGINT) AS injured_children
+    FROM tracker_dailyfigure f
+    JOIN tracker_area a ON a.id = f.area_id
+    JOIN scope s ON s.area_id = a.parent_id
+    JOIN stretches_before b ON b.area_id = a.parent_id
+    WHERE f.date < s.since_day AND (f.date >= b.displaced_stretch OR f.date >= b.returned_stretch OR f.date >= b.killed_stretch OR f.date >= b.injured_stretch OR f.date >= b.killed_children_stretch OR f.date >= b.injured_children_stretch)
+    GROUP BY a.parent_id
+), 
 day_figures AS (  -- rules 5 and 6 for each day; rule 7: whether each metric's stretch starts on
                   -- it (1), goes on from the day before (0) or skips it (no report covers it)
     SELECT o.area_id, o.date, o.reports + COALESCE(ch.reports, 0) AS reports, o.agencies,
@@ -70,30 +118,30 @@ day_figures AS (  -- rules 5 and 6 for each day; rule 7: whether each metric's s
     FROM own_figures o
     LEFT JOIN children_figures ch ON ch.area_id = o.area_id AND ch.date = o.date
     LEFT JOIN pending_counts p ON p.area_id = o.area_id AND p.date = o.date
-), 
-day_stretches AS (  -- rule 7: the first day of each metric's stretch, and of the run of days
-                    -- joined in any metric
-    SELECT f.*, CASE WHEN f.displaced_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.displaced_starts = 1 THEN f.date END) OVER w, s.since_day) END AS displaced_stretch,
-           CASE WHEN f.returned_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.returned_starts = 1 THEN f.date END) OVER w, s.since_day) END AS returned_stretch,
-           CASE WHEN f.killed_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.killed_starts = 1 THEN f.date END) OVER w, s.since_day) END AS killed_stretch,
-           CASE WHEN f.injured_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.injured_starts = 1 THEN f.date END) OVER w, s.since_day) END AS injured_stretch,
-           CASE WHEN f.killed_children_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.killed_children_starts = 1 THEN f.date END) OVER w, s.since_day) END AS killed_children_stretch,
-           CASE WHEN f.injured_children_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.injured_children_starts = 1 THEN f.date END) OVER w, s.since_day) END AS injured_children_stretch,
-           COALESCE(MAX(CASE WHEN COALESCE(f.displaced_starts, 1) = 1 AND COALESCE(f.returned_starts, 1) = 1 AND COALESCE(f.killed_starts, 1) = 1 AND COALESCE(f.injured_starts, 1) = 1 AND COALESCE(f.killed_children_starts, 1) = 1 AND COALESCE(f.injured_children_starts, 1) = 1 THEN f.date END) OVER w, s.since_day)
-             AS joined_since
+),
+
+day_stretches AS (  -- rule 7: the first day of each metric's stretch
+    SELECT f.*, CASE WHEN f.displaced_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.displaced_starts = 1 THEN f.date END) OVER w, b.displaced_stretch) END AS displaced_stretch,
+           CASE WHEN f.returned_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.returned_starts = 1 THEN f.date END) OVER w, b.returned_stretch) END AS returned_stretch,
+           CASE WHEN f.killed_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.killed_starts = 1 THEN f.date END) OVER w, b.killed_stretch) END AS killed_stretch,
+           CASE WHEN f.injured_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.injured_starts = 1 THEN f.date END) OVER w, b.injured_stretch) END AS injured_stretch,
+           CASE WHEN f.killed_children_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.killed_children_starts = 1 THEN f.date END) OVER w, b.killed_children_stretch) END AS killed_children_stretch,
+           CASE WHEN f.injured_children_starts IS NOT NULL THEN COALESCE(MAX(CASE WHEN f.injured_children_starts = 1 THEN f.date END) OVER w, b.injured_children_stretch) END AS injured_children_stretch
     FROM day_figures f
-    JOIN scope s ON s.area_id = f.area_id
+    LEFT JOIN stretches_before b ON b.area_id = f.area_id
     WINDOW w AS (PARTITION BY f.area_id ORDER BY f.date ROWS UNBOUNDED PRECEDING)
 ),
 agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
-    SELECT af.area_id, af.date, SUM(af.displaced) OVER (PARTITION BY af.area_id, af.agency_id, st.displaced_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS displaced,
-           SUM(af.returned) OVER (PARTITION BY af.area_id, af.agency_id, st.returned_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS returned,
-           SUM(af.killed) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS killed,
-           SUM(af.injured) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS injured,
-           SUM(af.killed_children) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS killed_children,
-           SUM(af.injured_children) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) AS injured_children
+    SELECT af.area_id, af.date, CASE WHEN SUM(af.displaced) OVER (PARTITION BY af.area_id, af.agency_id, st.displaced_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.displaced_stretch = b.displaced_stretch THEN ab.displaced END IS NULL THEN NULL ELSE COALESCE(SUM(af.displaced) OVER (PARTITION BY af.area_id, af.agency_id, st.displaced_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.displaced_stretch = b.displaced_stretch THEN ab.displaced END, 0) END AS displaced,
+           CASE WHEN SUM(af.returned) OVER (PARTITION BY af.area_id, af.agency_id, st.returned_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.returned_stretch = b.returned_stretch THEN ab.returned END IS NULL THEN NULL ELSE COALESCE(SUM(af.returned) OVER (PARTITION BY af.area_id, af.agency_id, st.returned_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.returned_stretch = b.returned_stretch THEN ab.returned END, 0) END AS returned,
+           CASE WHEN SUM(af.killed) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.killed_stretch = b.killed_stretch THEN ab.killed END IS NULL THEN NULL ELSE COALESCE(SUM(af.killed) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.killed_stretch = b.killed_stretch THEN ab.killed END, 0) END AS killed,
+           CASE WHEN SUM(af.injured) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.injured_stretch = b.injured_stretch THEN ab.injured END IS NULL THEN NULL ELSE COALESCE(SUM(af.injured) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.injured_stretch = b.injured_stretch THEN ab.injured END, 0) END AS injured,
+           CASE WHEN SUM(af.killed_children) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN ab.killed_children END IS NULL THEN NULL ELSE COALESCE(SUM(af.killed_children) OVER (PARTITION BY af.area_id, af.agency_id, st.killed_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN ab.killed_children END, 0) END AS killed_children,
+           CASE WHEN SUM(af.injured_children) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN ab.injured_children END IS NULL THEN NULL ELSE COALESCE(SUM(af.injured_children) OVER (PARTITION BY af.area_id, af.agency_id, st.injured_children_stretch ORDER BY af.date ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN ab.injured_children END, 0) END AS injured_children
     FROM tracker_agencyfigure af
     JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
+    LEFT JOIN stretches_before b ON b.area_id = af.area_id
+    LEFT JOIN agencies_before ab ON ab.area_id = af.area_id AND ab.agency_id = af.agency_id
 ),
 largest_agency_accounts AS (
     SELECT area_id, date, MAX(displaced) AS displaced,
@@ -112,14 +160,17 @@ stretch_accounts AS (  -- rule 7: the largest agency account and the children's 
            st.injured_stretch,
            st.killed_children_stretch,
            st.injured_children_stretch,
-           MAX(la.displaced) OVER (s0 ROWS UNBOUNDED PRECEDING) AS displaced_agencies, MAX(la.displaced) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS displaced_agencies_before, SUM(st.displaced_grown_below) OVER (s0 ROWS UNBOUNDED PRECEDING) AS displaced_below, SUM(st.displaced_grown_below) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS displaced_below_before,
-           MAX(la.returned) OVER (s1 ROWS UNBOUNDED PRECEDING) AS returned_agencies, MAX(la.returned) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS returned_agencies_before, SUM(st.returned_grown_below) OVER (s1 ROWS UNBOUNDED PRECEDING) AS returned_below, SUM(st.returned_grown_below) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS returned_below_before,
-           MAX(la.killed) OVER (s2 ROWS UNBOUNDED PRECEDING) AS killed_agencies, MAX(la.killed) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_agencies_before, SUM(st.killed_grown_below) OVER (s2 ROWS UNBOUNDED PRECEDING) AS killed_below, SUM(st.killed_grown_below) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_below_before,
-           MAX(la.injured) OVER (s3 ROWS UNBOUNDED PRECEDING) AS injured_agencies, MAX(la.injured) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_agencies_before, SUM(st.injured_grown_below) OVER (s3 ROWS UNBOUNDED PRECEDING) AS injured_below, SUM(st.injured_grown_below) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_below_before,
-           MAX(la.killed_children) OVER (s4 ROWS UNBOUNDED PRECEDING) AS killed_children_agencies, MAX(la.killed_children) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_children_agencies_before, SUM(st.killed_children_grown_below) OVER (s4 ROWS UNBOUNDED PRECEDING) AS killed_children_below, SUM(st.killed_children_grown_below) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS killed_children_below_before,
-           MAX(la.injured_children) OVER (s5 ROWS UNBOUNDED PRECEDING) AS injured_children_agencies, MAX(la.injured_children) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_children_agencies_before, SUM(st.injured_children_grown_below) OVER (s5 ROWS UNBOUNDED PRECEDING) AS injured_children_below, SUM(st.injured_children_grown_below) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS injured_children_below_before
+           CASE WHEN MAX(la.displaced) OVER (s0 ROWS UNBOUNDED PRECEDING) IS NULL THEN CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END WHEN CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END IS NULL OR MAX(la.displaced) OVER (s0 ROWS UNBOUNDED PRECEDING) >= CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END THEN MAX(la.displaced) OVER (s0 ROWS UNBOUNDED PRECEDING) ELSE CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END END AS displaced_agencies, CASE WHEN MAX(la.displaced) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL THEN CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END WHEN CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END IS NULL OR MAX(la.displaced) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) >= CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END THEN MAX(la.displaced) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) ELSE CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END END AS displaced_agencies_before, CASE WHEN SUM(st.displaced_grown_below) OVER (s0 ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END IS NULL THEN NULL ELSE COALESCE(SUM(st.displaced_grown_below) OVER (s0 ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END, 0) END AS displaced_below, CASE WHEN SUM(st.displaced_grown_below) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL AND CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END IS NULL THEN NULL ELSE COALESCE(SUM(st.displaced_grown_below) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + COALESCE(CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END, 0) END AS displaced_below_before,
+           CASE WHEN MAX(la.returned) OVER (s1 ROWS UNBOUNDED PRECEDING) IS NULL THEN CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END WHEN CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END IS NULL OR MAX(la.returned) OVER (s1 ROWS UNBOUNDED PRECEDING) >= CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END THEN MAX(la.returned) OVER (s1 ROWS UNBOUNDED PRECEDING) ELSE CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END END AS returned_agencies, CASE WHEN MAX(la.returned) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL THEN CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END WHEN CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END IS NULL OR MAX(la.returned) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) >= CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END THEN MAX(la.returned) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) ELSE CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END END AS returned_agencies_before, CASE WHEN SUM(st.returned_grown_below) OVER (s1 ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END IS NULL THEN NULL ELSE COALESCE(SUM(st.returned_grown_below) OVER (s1 ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END, 0) END AS returned_below, CASE WHEN SUM(st.returned_grown_below) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL AND CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END IS NULL THEN NULL ELSE COALESCE(SUM(st.returned_grown_below) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + COALESCE(CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END, 0) END AS returned_below_before,
+           CASE WHEN MAX(la.killed) OVER (s2 ROWS UNBOUNDED PRECEDING) IS NULL THEN CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END WHEN CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END IS NULL OR MAX(la.killed) OVER (s2 ROWS UNBOUNDED PRECEDING) >= CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END THEN MAX(la.killed) OVER (s2 ROWS UNBOUNDED PRECEDING) ELSE CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END END AS killed_agencies, CASE WHEN MAX(la.killed) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL THEN CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END WHEN CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END IS NULL OR MAX(la.killed) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) >= CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END THEN MAX(la.killed) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) ELSE CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END END AS killed_agencies_before, CASE WHEN SUM(st.killed_grown_below) OVER (s2 ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END IS NULL THEN NULL ELSE COALESCE(SUM(st.killed_grown_below) OVER (s2 ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END, 0) END AS killed_below, CASE WHEN SUM(st.killed_grown_below) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL AND CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END IS NULL THEN NULL ELSE COALESCE(SUM(st.killed_grown_below) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + COALESCE(CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END, 0) END AS killed_below_before,
+           CASE WHEN MAX(la.injured) OVER (s3 ROWS UNBOUNDED PRECEDING) IS NULL THEN CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END WHEN CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END IS NULL OR MAX(la.injured) OVER (s3 ROWS UNBOUNDED PRECEDING) >= CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END THEN MAX(la.injured) OVER (s3 ROWS UNBOUNDED PRECEDING) ELSE CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END END AS injured_agencies, CASE WHEN MAX(la.injured) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL THEN CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END WHEN CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END IS NULL OR MAX(la.injured) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) >= CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END THEN MAX(la.injured) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) ELSE CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END END AS injured_agencies_before, CASE WHEN SUM(st.injured_grown_below) OVER (s3 ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END IS NULL THEN NULL ELSE COALESCE(SUM(st.injured_grown_below) OVER (s3 ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END, 0) END AS injured_below, CASE WHEN SUM(st.injured_grown_below) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL AND CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END IS NULL THEN NULL ELSE COALESCE(SUM(st.injured_grown_below) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + COALESCE(CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END, 0) END AS injured_below_before,
+           CASE WHEN MAX(la.killed_children) OVER (s4 ROWS UNBOUNDED PRECEDING) IS NULL THEN CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END WHEN CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END IS NULL OR MAX(la.killed_children) OVER (s4 ROWS UNBOUNDED PRECEDING) >= CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END THEN MAX(la.killed_children) OVER (s4 ROWS UNBOUNDED PRECEDING) ELSE CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END END AS killed_children_agencies, CASE WHEN MAX(la.killed_children) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL THEN CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END WHEN CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END IS NULL OR MAX(la.killed_children) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) >= CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END THEN MAX(la.killed_children) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) ELSE CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END END AS killed_children_agencies_before, CASE WHEN SUM(st.killed_children_grown_below) OVER (s4 ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END IS NULL THEN NULL ELSE COALESCE(SUM(st.killed_children_grown_below) OVER (s4 ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END, 0) END AS killed_children_below, CASE WHEN SUM(st.killed_children_grown_below) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL AND CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END IS NULL THEN NULL ELSE COALESCE(SUM(st.killed_children_grown_below) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + COALESCE(CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END, 0) END AS killed_children_below_before,
+           CASE WHEN MAX(la.injured_children) OVER (s5 ROWS UNBOUNDED PRECEDING) IS NULL THEN CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END WHEN CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END IS NULL OR MAX(la.injured_children) OVER (s5 ROWS UNBOUNDED PRECEDING) >= CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END THEN MAX(la.injured_children) OVER (s5 ROWS UNBOUNDED PRECEDING) ELSE CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END END AS injured_children_agencies, CASE WHEN MAX(la.injured_children) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL THEN CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END WHEN CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END IS NULL OR MAX(la.injured_children) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) >= CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END THEN MAX(la.injured_children) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) ELSE CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END END AS injured_children_agencies_before, CASE WHEN SUM(st.injured_children_grown_below) OVER (s5 ROWS UNBOUNDED PRECEDING) IS NULL AND CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END IS NULL THEN NULL ELSE COALESCE(SUM(st.injured_children_grown_below) OVER (s5 ROWS UNBOUNDED PRECEDING), 0) + COALESCE(CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END, 0) END AS injured_children_below, CASE WHEN SUM(st.injured_children_grown_below) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS NULL AND CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END IS NULL THEN NULL ELSE COALESCE(SUM(st.injured_children_grown_below) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + COALESCE(CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END, 0) END AS injured_children_below_before
     FROM day_stretches st
     LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
+    LEFT JOIN stretches_before b ON b.area_id = st.area_id
+    LEFT JOIN largest_before lb ON lb.area_id = st.area_id
+    LEFT JOIN below_before bb ON bb.area_id = st.area_id
     WINDOW s0 AS (PARTITION BY st.area_id, st.displaced_stretch ORDER BY st.date),
            s1 AS (PARTITION BY st.area_id, st.returned_stretch ORDER BY st.date),
            s2 AS (PARTITION BY st.area_id, st.killed_stretch ORDER BY st.date),
@@ -143,7 +194,7 @@ day_growth AS (
     FROM stretch_accounts a
 ),
 cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
-    SELECT st.area_id, st.date, st.reports, st.agencies, st.pending, st.joined_since,
+    SELECT st.area_id, st.date, st.reports, st.agencies, st.pending,
            st.displaced, st.displaced_low, st.displaced_high,
            st.returned, st.returned_low, st.returned_high,
            st.killed, st.killed_low, st.killed_high,
@@ -166,7 +217,7 @@ cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cum
     WINDOW w AS (PARTITION BY st.area_id ORDER BY st.date ROWS UNBOUNDED PRECEDING)
 )
 INSERT INTO tracker_dailyfigure (
-           area_id, date, report_count, agency_count, pending_reports, computed_at, joined_since,
+           area_id, date, report_count, agency_count, pending_reports, computed_at,
            displaced, displaced_low, displaced_high, displaced_cumulative,
            returned, returned_low, returned_high, returned_cumulative,
            killed, killed_low, killed_high, killed_cumulative,
@@ -185,7 +236,7 @@ INSERT INTO tracker_dailyfigure (
            injured_growth,
            killed_children_growth,
            injured_children_growth)
-SELECT area_id, date, reports, agencies, pending, %s, joined_since,
+SELECT area_id, date, reports, agencies, pending, %s,
            displaced, displaced_low, displaced_high, displaced_cumulative,
            returned, returned_low, returned_high, returned_cumulative,
            killed, killed_low, killed_high, killed_cumulative,
