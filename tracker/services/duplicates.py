@@ -1,0 +1,156 @@
+"""The same statement twice, and same-agency reports that may count the same people.
+
+DESIGN.md, API: a report with the same agency, area, period, cumulative flag and counts as one of
+that agency's pending or verified reports is refused unless the agency confirms it (then it is
+kept with `duplicate_of`); same-agency reports about equal or nested areas on overlapping days are
+marked `possible_duplicate_of`, the earliest such report, for verifiers. Two running totals of one
+series (cumulative reports about one area) overlap by design and are not marked.
+
+One implementation serves one report and a bulk import alike: the stored reports to compare with
+come from one query, and each row of an upload is compared with them and with the rows before it.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from django.db.models import Q
+
+from tracker.models import Area, Report, ReportStatus
+from tracker.models.areas import PATH_SEPARATOR
+from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
+
+COUNTS = (*COUNT_FIELDS, *CHILD_FIELDS)
+COMPARED = (ReportStatus.PENDING, ReportStatus.VERIFIED)
+ROWS = 1 << 62  # an upload's row n is known as ROWS + n: after every stored report's id
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What is compared: a report's area (with its stored ancestry), period, flag and counts."""
+
+    path: str
+    area_id: int
+    start: date
+    end: date
+    cumulative: bool
+    counts: tuple
+
+    @classmethod
+    def of(cls, area: Area, fields) -> "Statement":
+        """From submitted fields (a dict) or a report."""
+        get = fields.get if isinstance(fields, dict) else lambda name: getattr(fields, name)
+        start = get("period_start")
+        return cls(
+            area.path,
+            area.pk,
+            start,
+            get("period_end") or start,
+            bool(get("cumulative")),
+            tuple(get(name) for name in COUNTS),
+        )
+
+
+def row_ref(row: int) -> int:
+    return ROWS + row
+
+
+def upload_row(ref: int) -> int | None:
+    """The row number a reference names, or None for a stored report's id."""
+    return ref - ROWS if ref >= ROWS else None
+
+
+def _above(path: str) -> list[str]:
+    """The stored paths of the areas above the one at `path`, from the top."""
+    return [path[: i + 1] for i, char in enumerate(path[:-1]) if char == PATH_SEPARATOR]
+
+
+@cache
+def _keys(path: str, cumulative: bool) -> tuple[tuple, tuple]:
+    """Where a statement about `path` is filed, and where those it may overlap are filed: its own
+    area (plain and cumulative apart), the areas above it, and everything below it."""
+    above = _above(path)
+    filed = (("at", path, cumulative), *(("below", prefix) for prefix in above))
+    own = (("at", path, False),) if cumulative else (("at", path, False), ("at", path, True))
+    looked_up = (
+        *own,
+        ("below", path),
+        *(("at", prefix, flag) for prefix in above for flag in (False, True)),
+    )
+    return filed, looked_up
+
+
+class DuplicateIndex:
+    """Statements filed in order of reference (stored reports by id, then an upload's rows), so
+    the first filed that matches is the earliest report."""
+
+    def __init__(self, stored: Iterable[tuple[int, Statement]] = ()):
+        self._same: dict[tuple, int] = {}
+        self._days: dict[tuple, dict[int, int]] = {}  # key -> day -> earliest ref covering it
+        for ref, statement in stored:
+            self.add(ref, statement)
+
+    def add(self, ref: int, s: Statement) -> None:
+        self._same.setdefault((s.area_id, s.start, s.end, s.cumulative, s.counts), ref)
+        days = range(s.start.toordinal(), s.end.toordinal() + 1)
+        for key in _keys(s.path, s.cumulative)[0]:
+            filed = self._days.setdefault(key, {})
+            for day in days:
+                filed.setdefault(day, ref)
+
+    def same(self, s: Statement) -> int | None:
+        """The earliest statement equal to `s`."""
+        return self._same.get((s.area_id, s.start, s.end, s.cumulative, s.counts))
+
+    def overlapping(self, s: Statement) -> int | None:
+        """The earliest statement about the same, a larger or a smaller area on a shared day."""
+        earliest = None
+        days = range(s.start.toordinal(), s.end.toordinal() + 1)
+        for key in _keys(s.path, s.cumulative)[1]:
+            filed = self._days.get(key)
+            if filed:
+                for day in days:
+                    ref = filed.get(day)
+                    if ref is not None and (earliest is None or ref < earliest):
+                        earliest = ref
+        return earliest
+
+
+def stored_statements(
+    agency_id: int, *, since: date, until: date, near: Area | None = None, other_than=None
+) -> list[tuple[int, Statement]]:
+    """The agency's pending and verified reports on days from `since` to `until`, by id: those
+    about `near`, above it or below it when given. One query."""
+    reports = Report.objects.filter(
+        agency_id=agency_id, status__in=COMPARED, period_start__lte=until, period_end__gte=since
+    )
+    if near is not None:
+        reports = reports.filter(
+            Q(area__path__startswith=near.path) | Q(area__path__in=_above(near.path))
+        )
+    if other_than is not None:
+        reports = reports.exclude(pk=other_than)
+    columns = ("id", "area__path", "area_id", "period_start", "period_end", "cumulative", *COUNTS)
+    return [
+        (ref, Statement(path, area_id, start, end, cumulative, tuple(counts)))
+        for ref, path, area_id, start, end, cumulative, *counts in reports.order_by("id")
+        .values_list(*columns)
+        .iterator(chunk_size=10_000)
+    ]
+
+
+def duplicates_of(report: Report) -> tuple[int | None, int | None]:
+    """(the agency's earliest other report with the same statement, its earliest other report
+    that may count the same people), among its pending and verified reports."""
+    statement = Statement.of(report.area, report)
+    index = DuplicateIndex(
+        stored_statements(
+            report.agency_id,
+            since=statement.start,
+            until=statement.end,
+            near=report.area,
+            other_than=report.pk,
+        )
+    )
+    return index.same(statement), index.overlapping(statement)
