@@ -106,8 +106,7 @@ def _duplicates(
         if same is not None and row not in confirmed:
             summary.refuse(row, duplicate_errors(same))
             continue
-        marks[row] = (same, index.overlapping(statement))
-        index.add(row_ref(row), statement)
+        marks[row] = (same, index.file(row_ref(row), statement))
         kept.append((row, fields))
     return kept, marks
 

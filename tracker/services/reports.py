@@ -266,8 +266,9 @@ def report_submit(
                     **fields,
                 )
             return report, "created"
-        except (IntegrityError, ValidationError):
-            # A concurrent request may have created it first: then this is a correction.
+        except (IntegrityError, ValidationError, Duplicate):
+            # A concurrent request may have created it first (then it is also the same
+            # statement, when committed meanwhile): then this is a correction.
             existing = _by_external_id(agency, external_id)
             if existing is None:
                 raise
