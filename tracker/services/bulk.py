@@ -91,7 +91,7 @@ def _duplicates(
     the marks of the rows kept. One query for the whole upload."""
     if not new:
         return new, {}
-    statements = {row: Statement.of(fields["area"], fields) for row, fields in new}
+    statements = {row: Statement.of_fields(fields) for row, fields in new}
     index = DuplicateIndex(
         stored_statements(
             agency.pk,

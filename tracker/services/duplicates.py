@@ -11,8 +11,8 @@ come from one query, and each row of an upload is compared with them and with th
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -26,30 +26,34 @@ ROWS = 1 << 62  # an upload's row n is known as ROWS + n: after every stored rep
 DAY_BITS = 20  # day ordinals up to LAST_DAY's (about 767,000) fit in 20 bits
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """What is compared: a report's area (with its stored ancestry), period, flag and counts."""
 
-    path: str
     area_id: int
     start: date
     end: date
     cumulative: bool
     counts: tuple
+    path: str  # follows from area_id: equal statements have equal paths
 
     @classmethod
-    def of(cls, area: Area, fields) -> "Statement":
-        """From submitted fields (a dict) or a report."""
-        get = fields.get if isinstance(fields, dict) else lambda name: getattr(fields, name)
-        start = get("period_start")
+    def of_fields(cls, fields: dict) -> "Statement":
+        """From a new report's submitted fields, its area given as an Area."""
+        area, start = fields["area"], fields["period_start"]
         return cls(
-            area.path,
             area.pk,
             start,
-            get("period_end") or start,
-            bool(get("cumulative")),
-            tuple(get(name) for name in COUNTS),
+            fields.get("period_end") or start,
+            bool(fields.get("cumulative")),
+            tuple(map(fields.get, COUNTS)),
+            area.path,
         )
+
+    @classmethod
+    def of_report(cls, report: Report) -> "Statement":
+        counts = tuple(getattr(report, name) for name in COUNTS)
+        start, end = report.period_start, report.period_end or report.period_start
+        return cls(report.area_id, start, end, report.cumulative, counts, report.area.path)
 
 
 def row_ref(row: int) -> int:
@@ -105,12 +109,12 @@ class DuplicateIndex:
 
     def same(self, s: Statement) -> int | None:
         """The earliest statement equal to `s`."""
-        return self._same.get((s.area_id, s.start, s.end, s.cumulative, s.counts))
+        return self._same.get(s)
 
     def file(self, ref: int, s: Statement) -> int | None:
         """File `s` under `ref`; returns the earliest statement filed before that it may overlap:
         about the same, a larger or a smaller area, on a shared day."""
-        self._same.setdefault((s.area_id, s.start, s.end, s.cumulative, s.counts), ref)
+        self._same.setdefault(s, ref)
         filed, looked_up = self._keys_of(s.path, s.cumulative)
         first, last = s.start.toordinal(), s.end.toordinal() + 1
         earliest = self._earliest
@@ -144,7 +148,7 @@ def stored_statements(
         reports = reports.exclude(pk=other_than)
     columns = ("id", "area__path", "area_id", "period_start", "period_end", "cumulative", *COUNTS)
     return [
-        (ref, Statement(path, area_id, start, end, cumulative, tuple(counts)))
+        (ref, Statement(area_id, start, end, cumulative, tuple(counts), path))
         for ref, path, area_id, start, end, cumulative, *counts in reports.order_by("id")
         .values_list(*columns)
         .iterator(chunk_size=10_000)
@@ -154,7 +158,7 @@ def stored_statements(
 def duplicates_of(report: Report) -> tuple[int | None, int | None]:
     """(the agency's earliest other report with the same statement, its earliest other report
     that may count the same people), among its pending and verified reports."""
-    statement = Statement.of(report.area, report)
+    statement = Statement.of_report(report)
     index = DuplicateIndex(
         stored_statements(
             report.agency_id,
