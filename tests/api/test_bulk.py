@@ -161,3 +161,18 @@ def test_csv_that_is_not_utf8_is_refused(api, areas):
         URL, "area,period_start\nحلب,2024-11-27\n".encode("cp1256"), content_type="text/csv"
     )
     assert response.status_code == 400 and "UTF-8" in str(response.json())
+
+
+def test_a_row_correcting_a_rejected_report_is_rejected_naming_it(api, verifier_api, areas):
+    api.post(URL, CSV, content_type="text/csv")
+    rejected = Report.objects.get(external_id="SRC-1")
+    verifier_api.post(f"/api/v1/reports/{rejected.pk}/reject/", {"reason": "x"}, format="json")
+    changed = CSV.replace(",,,7350,false,SRC-1", ",,,7400,false,SRC-1")
+    summary = api.post(URL + "?atomic=false", changed, content_type="text/csv").json()
+    assert (summary["unchanged"], summary["rejected"]) == (2, 1)
+    (error,) = summary["errors"]
+    assert (
+        error["row"] == 2
+        and f"Report {rejected.pk} is rejected" in error["errors"]["external_id"][0]
+    )
+    assert Report.objects.get(external_id="SRC-1").displaced == 7350
