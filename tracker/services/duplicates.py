@@ -74,11 +74,11 @@ class DuplicateIndex:
     """Statements filed in order of reference (stored reports by id, then an upload's rows), so
     the first filed that matches is the earliest report.
 
-    A statement is filed, for each day it covers, under its own area (plain and running totals
-    apart, as a running total does not meet the other totals of its series), and as "below"
-    each area above it; it then looks for the earliest statement on one of its days in its own
-    area, below it, and in each area above it. Keys are ints, a place's number and the day
-    (a bulk import files 100,000 rows this way in about a second)."""
+    A statement first looks for the earliest statement filed on one of its days in its own
+    area, below it, and in each area above it; then it is filed, for each day it covers, under
+    its own area (plain and running totals apart, as a running total does not meet the other
+    totals of its series) and as "below" each area above it. Keys are ints, a place's number
+    and the day (a bulk import files 100,000 rows this way in about a second)."""
 
     def __init__(self, stored: Iterable[tuple[int, Statement]] = ()):
         self._same: dict[tuple, int] = {}
