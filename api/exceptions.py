@@ -6,7 +6,7 @@ from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
-from tracker.errors import NotAllowed, StateError, error_dict
+from tracker.errors import Duplicate, NotAllowed, StateError, error_dict
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -32,6 +32,7 @@ class Unprocessable(exceptions.APIException):
 
 
 def handle(exc, context):
+    duplicate_of = exc.duplicate_of if isinstance(exc, Duplicate) else None
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(error_dict(exc))
     elif isinstance(exc, StateError):
@@ -49,4 +50,6 @@ def handle(exc, context):
         response.data = {"body": [str(exc.detail)]}
     elif isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
+    if duplicate_of is not None:
+        response.data["duplicate_of"] = duplicate_of
     return response

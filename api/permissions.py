@@ -14,6 +14,7 @@ ACTION_ROLES = {
     "destroy": {Role.REPORTER, Role.VERIFIER},
     "verify": {Role.VERIFIER},
     "reject": {Role.VERIFIER},
+    "reopen": {Role.VERIFIER},
 }
 
 

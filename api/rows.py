@@ -4,7 +4,7 @@ import re
 
 from rest_framework import serializers
 
-from api.serializers import ReportInputSerializer
+from api.serializers import ReportInputSerializer, ReportSubmitSerializer
 from tracker.models import Area
 
 AREA_FIELDS = ("area", "destination")
@@ -62,3 +62,9 @@ class RowParser:
         if errors:
             raise serializers.ValidationError(errors)
         return fields
+
+
+class SubmitRowParser(RowParser):
+    """For new reports (POST, bulk rows): also `duplicate`."""
+
+    fields = ReportSubmitSerializer().fields

@@ -4,9 +4,10 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from tracker.models import METRICS, Area, DailyFigure, Report
+from tracker.models import METRICS, Area, DailyFigure, Report, ReportRevision
 from tracker.selectors import sees_private_fields
 from tracker.services.reports import SUBMITTED_FIELDS
+from tracker.services.revisions import REVISED_FIELDS
 
 MAX_COUNT = 2_147_483_647  # what a report's count column holds
 
@@ -97,6 +98,18 @@ class ReportInputSerializer(StrictSerializer):
     notes = Text(max_length=10_000, required=False, allow_blank=True)
 
 
+class ReportSubmitSerializer(ReportInputSerializer):
+    """A new report (POST, or a row of a bulk import)."""
+
+    duplicate = serializers.ChoiceField(
+        choices=["confirmed"],
+        required=False,
+        help_text='"confirmed": submit it even though it repeats the statement (area, period, '
+        "cumulative flag and counts) of one of your pending or verified reports; it is kept "
+        "with `duplicate_of`. Without it, such a report is refused with 409 and `duplicate_of`.",
+    )
+
+
 class SharedFieldsMixin:
     """For output-only serializers: build the fields once per class, not once per instance.
 
@@ -115,6 +128,22 @@ class SharedFieldsMixin:
 
 # Fields another agency does not see on a report it can read.
 PRIVATE_FIELDS = ("submitted_by", "notes", "status_reason")
+# What another agency sees of a pending revision: that there is one, not what it proposes.
+PUBLIC_REVISION_FIELDS = ("id", "number", "created_at")
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    """A correction of a verified report waiting for a verifier: the values it proposes."""
+
+    area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    destination = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReportRevision
+        fields = ("id", "number", *REVISED_FIELDS, "submitted_by", "created_at")
+        read_only_fields = fields
+        extra_kwargs = {name: {"required": False} for name in fields}
 
 
 class ReportSerializer(SharedFieldsMixin, serializers.ModelSerializer):
@@ -122,6 +151,13 @@ class ReportSerializer(SharedFieldsMixin, serializers.ModelSerializer):
     area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
     destination = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    pending_revision = RevisionSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="A correction of this verified report waiting for a verifier (the report's "
+        "own values count until it is verified), or null. Other agencies see only its id, "
+        "number and created_at.",
+    )
 
     class Meta:
         model = Report
@@ -133,6 +169,9 @@ class ReportSerializer(SharedFieldsMixin, serializers.ModelSerializer):
             "status_reason",
             "submitted_by",
             "verified_at",
+            "duplicate_of",
+            "possible_duplicate_of",
+            "pending_revision",
             "created_at",
             "updated_at",
         )
@@ -143,6 +182,9 @@ class ReportSerializer(SharedFieldsMixin, serializers.ModelSerializer):
         if not sees_private_fields(self.context["request"].user, report):
             for field in PRIVATE_FIELDS:
                 data.pop(field, None)
+            if data["pending_revision"] is not None:
+                revision = data["pending_revision"]
+                data["pending_revision"] = {key: revision[key] for key in PUBLIC_REVISION_FIELDS}
         return data
 
 

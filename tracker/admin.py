@@ -11,7 +11,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import services
 from tracker.errors import NotAllowed, StateError
-from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, User
+from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, ReportRevision, User
+from tracker.services.revisions import REVISED_FIELDS
 
 
 def arabic(text: str) -> str:
@@ -126,8 +127,22 @@ class GovernorateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RejectForm(forms.Form):
+class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class RevisionInline(admin.TabularInline):
+    """Corrections of the report: the pending one is what "verify" or "reject" decides."""
+
+    model = ReportRevision
+    fk_name = "report"
+    fields = ("number", "status", *REVISED_FIELDS, "submitted_by", "created_at", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Report)
@@ -164,8 +179,9 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
     )
     list_select_related = ("agency", "area")
     date_hierarchy = "period_start"
-    actions = ("verify_reports", "reject_reports")
-    history_list_display = ("status", "status_reason")
+    actions = ("verify_reports", "reject_reports", "reopen_reports")
+    history_list_display = ("status", "status_reason", "duplicate_of", "possible_duplicate_of")
+    inlines = (RevisionInline,)
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Report._meta.fields]
@@ -198,27 +214,48 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
     def verify_reports(self, request, queryset):
         self._apply(request, queryset, services.report_verify, "verified")
 
-    @admin.action(description="Reject selected reports (asks for a reason)")
+    @admin.action(
+        description="Reject selected reports, or their pending revisions (asks for a reason)"
+    )
     def reject_reports(self, request, queryset):
-        form = RejectForm(request.POST if "reason" in request.POST else None)
+        return self._with_reason(request, queryset, services.report_reject, "rejected")
+
+    @admin.action(description="Reopen selected rejected reports (asks for a reason)")
+    def reopen_reports(self, request, queryset):
+        return self._with_reason(request, queryset, services.report_reopen, "reopened")
+
+    def _with_reason(self, request, queryset, service, done: str):
+        form = ReasonForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
-            self._apply(
-                request,
-                queryset,
-                services.report_reject,
-                "rejected",
-                reason=form.cleaned_data["reason"],
-            )
+            self._apply(request, queryset, service, done, reason=form.cleaned_data["reason"])
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Reject reports",
+            "title": f"Reports to be {done}",
             "form": form,
             "reports": queryset,
+            "done": done,
+            "action": request.POST.get("action"),
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/tracker/report/reject.html", context)
+        return TemplateResponse(request, "admin/tracker/report/reason.html", context)
+
+
+@admin.register(ReportRevision)
+class ReportRevisionAdmin(NeverDeleted, SimpleHistoryAdmin):
+    """Every correction of a verified report, decided or not. Decide them on the report."""
+
+    list_display = ("report", "number", "status", "area", "period_start", "period_end")
+    list_filter = ("status",)
+    search_fields = ("=report__id", "area__pcode")
+    list_select_related = ("report__agency", "report__area", "area")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in ReportRevision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(DailyFigure)

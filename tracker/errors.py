@@ -2,7 +2,18 @@
 
 
 class StateError(Exception):
-    """The object is in the wrong state for this action (editing a verified report...): 409."""
+    """The object is in the wrong state for this action (editing a rejected report...): 409."""
+
+
+class Duplicate(StateError):
+    """The same statement as one of the agency's pending or verified reports: 409, naming it."""
+
+    def __init__(self, duplicate_of: int):
+        self.duplicate_of = duplicate_of
+        super().__init__(
+            f"The same statement as your report {duplicate_of}: same area, period, cumulative "
+            'flag and counts. Send "duplicate": "confirmed" to submit it all the same.'
+        )
 
 
 class NotAllowed(Exception):

@@ -1,9 +1,18 @@
 """Reads. Each returns a queryset already carrying what its callers need."""
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from tracker.models import Area, DailyFigure, Report, ReportStatus, Role, User
+from tracker.models import (
+    Area,
+    DailyFigure,
+    Report,
+    ReportRevision,
+    ReportStatus,
+    RevisionStatus,
+    Role,
+    User,
+)
 
 
 def areas_with_parents() -> QuerySet[Area]:
@@ -26,7 +35,12 @@ def reports_visible_to(user: User) -> QuerySet[Report]:
     Verifiers read everything. A report another agency once saw verified stays visible to it
     when it is withdrawn or rejected, so that clients syncing with `updated_since` learn of it.
     """
-    reports = Report.objects.select_related("agency", "area", "destination", "submitted_by")
+    pending = ReportRevision.objects.filter(status=RevisionStatus.PENDING).select_related(
+        "area", "destination", "submitted_by"
+    )
+    reports = Report.objects.select_related(
+        "agency", "area", "destination", "submitted_by"
+    ).prefetch_related(Prefetch("revisions", queryset=pending, to_attr="pending_revisions"))
     if user.role == Role.VERIFIER:
         return reports
     public = Q(status=ReportStatus.VERIFIED) | Q(

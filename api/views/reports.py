@@ -14,13 +14,14 @@ from api.exceptions import PreconditionFailed
 from api.filters import ReportFilter
 from api.idempotency import IdempotentMixin
 from api.permissions import ReportPermission
-from api.rows import RowParser
+from api.rows import RowParser, SubmitRowParser
 from api.serializers import (
     BulkSummarySerializer,
     OptionalReasonSerializer,
     ReasonSerializer,
     ReportInputSerializer,
     ReportSerializer,
+    ReportSubmitSerializer,
 )
 from tracker import services
 from tracker.models import Area, Report
@@ -43,6 +44,10 @@ ERRORS = {
     404: OpenApiResponse(description="No such report, or not yours to see"),
     409: OpenApiResponse(description="The report is not in a state that allows this"),
 }
+DUPLICATE = OpenApiResponse(
+    description="The report is in a state that does not allow this, or repeats the statement of "
+    'one of your reports: {"detail": "...", "duplicate_of": id}'
+)
 
 
 def etag(report: Report) -> str:
@@ -81,15 +86,21 @@ class ReportViewSet(
         return self._answer(self.get_object())
 
     @extend_schema(
-        request=ReportInputSerializer,
+        request=ReportSubmitSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: ReportSerializer, 200: ReportSerializer, **ERRORS},
+        responses={201: ReportSerializer, 200: ReportSerializer, **ERRORS, 409: DUPLICATE},
     )
     def create(self, request):
-        """Submit a report. Re-posting an `external_id` corrects that report (200), never a copy."""
-        fields = RowParser().valid(request.data)
+        """Submit a report. Re-posting an `external_id` corrects that report (200), never a copy:
+        a pending report in place, a verified one as its pending revision. The same statement as
+        one of your pending or verified reports is refused (409, `duplicate_of`) unless
+        `"duplicate": "confirmed"`."""
+        fields = SubmitRowParser().valid(request.data)
+        confirmed = fields.pop("duplicate", None) == "confirmed"
         user = request.user
-        report, outcome = services.report_submit(agency=user.agency, submitted_by=user, **fields)
+        report, outcome = services.report_submit(
+            agency=user.agency, submitted_by=user, duplicate_confirmed=confirmed, **fields
+        )
         code = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
         response = self._answer(report, code)
         response["Location"] = f"{request.path}{report.pk}/"
@@ -109,7 +120,8 @@ class ReportViewSet(
         responses={200: ReportSerializer, 412: None, **ERRORS},
     )
     def update(self, request, *args, **kwargs):
-        """Replace a pending report's fields (its `external_id` stays unless given)."""
+        """Replace a pending report's fields (its `external_id` stays unless given). On a
+        verified report, the whole restatement becomes its pending revision."""
         return self._change(request, partial=False)
 
     @extend_schema(
@@ -118,11 +130,16 @@ class ReportViewSet(
         responses={200: ReportSerializer, 412: None, **ERRORS},
     )
     def partial_update(self, request, *args, **kwargs):
-        """Change some of a pending report's fields."""
+        """Change some of a pending report's fields. On a verified report, its verified values
+        with these changes become its pending revision."""
         return self._change(request, partial=True)
 
     @extend_schema(
-        parameters=[OpenApiParameter("reason", required=False, description="Why it is withdrawn")],
+        parameters=[
+            OpenApiParameter(
+                "reason", required=False, description="Why it is withdrawn; needed when verified"
+            )
+        ],
         request=None,
         responses={204: None, **ERRORS},
     )
@@ -141,7 +158,8 @@ class ReportViewSet(
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        """Verify a pending report: it counts in the daily figures from now on."""
+        """Verify a pending report: it counts in the daily figures from now on. On a verified
+        report with a pending revision, verify the revision: its values replace the report's."""
         report = services.report_verify(report=self.get_object(), user=request.user)
         return self._answer(report)
 
@@ -152,13 +170,25 @@ class ReportViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        """Reject a pending or verified report, saying why."""
+        """Reject a pending or verified report, saying why. On a verified report with a pending
+        revision, reject the revision: the report keeps its verified values."""
+        return self._decide(request, services.report_reject)
+
+    @extend_schema(
+        request=ReasonSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: ReportSerializer, 403: None, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Send a rejected report back to pending, saying why (verifiers)."""
+        return self._decide(request, services.report_reopen)
+
+    def _decide(self, request, service) -> Response:
         report = self.get_object()
         given = ReasonSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        report = services.report_reject(
-            report=report, user=request.user, reason=given.validated_data["reason"]
-        )
+        report = service(report=report, user=request.user, reason=given.validated_data["reason"])
         return self._answer(report)
 
 
@@ -178,7 +208,7 @@ class ReportBulkView(IdempotentMixin, APIView):
     @extend_schema(
         parameters=[BulkOptions, IDEMPOTENCY_KEY],
         request={
-            "application/json": ReportInputSerializer(many=True),
+            "application/json": ReportSubmitSerializer(many=True),
             "text/csv": OpenApiTypes.STR,
             "multipart/form-data": {
                 "type": "object",
@@ -189,11 +219,13 @@ class ReportBulkView(IdempotentMixin, APIView):
     )
     def post(self, request):
         """Rows are numbered from 1 (the first report after any CSV header). Each row is created,
-        or corrects the agency's report with the same `external_id`. The answer counts what was
+        or corrects the agency's report with the same `external_id`. A new row repeating the
+        statement of one of your reports, or of an earlier row, is rejected (its errors give
+        `duplicate_of`) unless its `duplicate` is `confirmed`. The answer counts what was
         created, updated, unchanged and rejected, with each rejected row's errors."""
         options = BulkOptions(data=request.query_params)
         options.is_valid(raise_exception=True)
-        parser = RowParser(areas={area.pcode: area for area in Area.objects.all()})
+        parser = SubmitRowParser(areas={area.pcode: area for area in Area.objects.all()})
         rows, refused = [], []
         for number, data in enumerate(upload_rows(request), start=1):
             fields, errors = parser.parse(data)

@@ -16,25 +16,26 @@ OPERATIONS = {
     "read": ("get", "{id}/", None),
     "patch": ("patch", "{id}/", {"killed": 2}),
     "put": ("put", "{id}/", NEW),
-    "withdraw": ("delete", "{id}/", None),
+    "withdraw": ("delete", "{id}/?reason=sent+by+mistake", None),
     "verify": ("post", "{id}/verify/", None),
     "reject": ("post", "{id}/reject/", {"reason": "duplicate"}),
+    "reopen": ("post", "{id}/reopen/", {"reason": "rejected by mistake"}),
 }
 
 # (role, whose report, its status) -> expected status of each operation, in OPERATIONS' order
 EXPECTED = {
-    ("reporter", "own", "pending"): (200, 200, 200, 204, 403, 403),
-    ("reporter", "other", "pending"): (404, 404, 404, 404, 403, 403),
-    ("reporter", "other", "verified"): (200, 403, 403, 403, 403, 403),
-    ("reporter", "own", "verified"): (200, 409, 409, 204, 403, 403),
-    ("viewer", "own", "pending"): (200, 403, 403, 403, 403, 403),
-    ("viewer", "other", "pending"): (404, 403, 403, 403, 403, 403),
-    ("viewer", "other", "verified"): (200, 403, 403, 403, 403, 403),
-    ("verifier", "other", "pending"): (200, 403, 403, 204, 200, 200),
-    ("verifier", "other", "verified"): (200, 403, 403, 204, 200, 200),
-    ("verifier", "other", "rejected"): (200, 403, 403, 204, 409, 409),
-    ("reporter", "other", "rejected"): (404, 404, 404, 404, 403, 403),
-    ("reporter", "own", "rejected"): (200, 409, 409, 204, 403, 403),
+    ("reporter", "own", "pending"): (200, 200, 200, 204, 403, 403, 403),
+    ("reporter", "other", "pending"): (404, 404, 404, 404, 403, 403, 403),
+    ("reporter", "other", "verified"): (200, 403, 403, 403, 403, 403, 403),
+    ("reporter", "own", "verified"): (200, 200, 200, 204, 403, 403, 403),  # a pending revision
+    ("viewer", "own", "pending"): (200, 403, 403, 403, 403, 403, 403),
+    ("viewer", "other", "pending"): (404, 403, 403, 403, 403, 403, 403),
+    ("viewer", "other", "verified"): (200, 403, 403, 403, 403, 403, 403),
+    ("verifier", "other", "pending"): (200, 403, 403, 204, 200, 200, 409),
+    ("verifier", "other", "verified"): (200, 403, 403, 204, 200, 200, 409),
+    ("verifier", "other", "rejected"): (200, 403, 403, 204, 409, 409, 200),
+    ("reporter", "other", "rejected"): (404, 404, 404, 404, 403, 403, 403),
+    ("reporter", "own", "rejected"): (200, 409, 409, 204, 403, 403, 403),
 }  # fmt: skip
 CASES = [
     (*case, operation, code)

@@ -157,3 +157,23 @@ def test_unknown_api_urls_answer_json_404(api):
 def test_malformed_json_names_the_body(api):
     response = api.post(URL, "{", content_type="application/json")
     assert response.status_code == 400 and "body" in response.json()
+
+
+def test_a_period_outside_the_calendar_is_400_naming_the_field_and_the_bounds(api, areas):
+    """Regression: a verified report over 1850-01-01..03 produced figures a rebuild dropped."""
+    old = {**GOOD, "period_start": "1850-01-01", "period_end": "1850-01-03"}
+    response = api.post(URL, old, format="json")
+    assert response.status_code == 400
+    (message,) = response.json()["period_start"]
+    assert "1900-01-01" in message and "2099-12-31" in message
+    assert not Report.objects.exists()
+    bulk = api.post(URL + "bulk/", [old], format="json").json()
+    assert "1900-01-01" in bulk["errors"][0]["errors"]["period_start"][0]
+
+
+def test_a_correction_outside_the_calendar_is_400(api, verifier_api, areas):
+    report = api.post(URL, GOOD, format="json").json()
+    verifier_api.post(f"{URL}{report['id']}/verify/")
+    response = api.patch(f"{URL}{report['id']}/", {"period_start": "1899-12-31"}, format="json")
+    assert response.status_code == 400 and "1900-01-01" in response.json()["period_start"][0]
+    assert not Report.objects.get().revisions.exists()

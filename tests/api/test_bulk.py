@@ -47,7 +47,8 @@ def test_csv_body_and_csv_file_give_the_same_reports(api, areas):
             "area__pcode", "displaced", "killed", "cumulative"
         )
     )
-    Report.objects.update(external_id="")  # let the file create them again
+    # Let the file create them again: withdrawn, they are neither the same ids nor duplicates.
+    Report.objects.update(external_id="", status=ReportStatus.WITHDRAWN)
     upload = SimpleUploadedFile("reports.csv", CSV.encode(), content_type="text/csv")
     response = api.post(URL, {"file": upload}, format="multipart")
     assert response.json()["created"] == 3
@@ -87,14 +88,22 @@ def test_dry_run_writes_nothing_but_counts_what_would_happen(api, areas):
     assert not Report.objects.filter(source_name__contains="revised").exists()
 
 
-def test_reposting_external_ids_corrects_instead_of_duplicating(api, areas):
+def test_reposting_external_ids_corrects_instead_of_duplicating(api, verifier_api, areas):
     api.post(URL, CSV, content_type="text/csv")
-    Report.objects.filter(external_id="SRC-1").update(status=ReportStatus.VERIFIED)
-    changed = CSV.replace(",,,7350,false,SRC-1", ",,,7400,false,SRC-1")
+    verified = Report.objects.get(external_id="SRC-1")
+    verifier_api.post(f"/api/v1/reports/{verified.pk}/verify/")
+    changed = CSV.replace(",,,7350,false,SRC-1", ",,,7400,false,SRC-1").replace(
+        "4,15,,,SCD-1", "5,15,,,SCD-1"
+    )
     summary = api.post(URL, changed, content_type="text/csv").json()
-    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 1, 2)
-    corrected = Report.objects.get(external_id="SRC-1")
-    assert (corrected.displaced, corrected.status) == (7400, ReportStatus.PENDING)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 2, 1)
+    assert Report.objects.get(external_id="SCD-1").killed == 5  # pending: corrected in place
+    corrected = Report.objects.get(external_id="SRC-1")  # verified: a pending revision
+    assert (corrected.displaced, corrected.status) == (7350, ReportStatus.VERIFIED)
+    assert corrected.pending_revision().displaced == 7400
+    again = api.post(URL, changed, content_type="text/csv").json()
+    assert (again["updated"], again["unchanged"]) == (0, 3)
+    assert corrected.revisions.count() == 1
 
 
 def test_a_repeated_external_id_in_one_upload_is_refused(api, areas):
@@ -152,3 +161,18 @@ def test_csv_that_is_not_utf8_is_refused(api, areas):
         URL, "area,period_start\nحلب,2024-11-27\n".encode("cp1256"), content_type="text/csv"
     )
     assert response.status_code == 400 and "UTF-8" in str(response.json())
+
+
+def test_a_row_correcting_a_rejected_report_is_rejected_naming_it(api, verifier_api, areas):
+    api.post(URL, CSV, content_type="text/csv")
+    rejected = Report.objects.get(external_id="SRC-1")
+    verifier_api.post(f"/api/v1/reports/{rejected.pk}/reject/", {"reason": "x"}, format="json")
+    changed = CSV.replace(",,,7350,false,SRC-1", ",,,7400,false,SRC-1")
+    summary = api.post(URL + "?atomic=false", changed, content_type="text/csv").json()
+    assert (summary["unchanged"], summary["rejected"]) == (2, 1)
+    (error,) = summary["errors"]
+    assert (
+        error["row"] == 2
+        and f"Report {rejected.pk} is rejected" in error["errors"]["external_id"][0]
+    )
+    assert Report.objects.get(external_id="SRC-1").displaced == 7350

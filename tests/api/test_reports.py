@@ -81,14 +81,35 @@ def test_patch_put_and_their_rules(api, areas, reporter):
     assert replaced["notes"] == ""
 
 
-def test_a_verified_report_cannot_be_edited_and_is_corrected_by_reposting(api, verifier_api, areas):
+def test_a_verified_report_is_corrected_through_a_pending_revision(api, verifier_api, areas):
     created = api.post(URL, body(external_id="SCD-1"), format="json").json()
     assert verifier_api.post(f"{URL}{created['id']}/verify/").json()["status"] == "verified"
-    assert api.patch(f"{URL}{created['id']}/", {"killed": 4}, format="json").status_code == 409
-    corrected = api.post(URL, body(external_id="SCD-1", killed=4), format="json")
+    patched = api.patch(f"{URL}{created['id']}/", {"killed": 4}, format="json")
+    assert patched.status_code == 200
+    assert (patched.json()["killed"], patched.json()["status"]) == (3, "verified")
+    assert patched.json()["pending_revision"]["killed"] == 4
+    corrected = api.post(URL, body(external_id="SCD-1", killed=5), format="json")
     assert corrected.status_code == 200
     assert corrected.json()["id"] == created["id"]
-    assert (corrected.json()["killed"], corrected.json()["status"]) == (4, "pending")
+    assert (corrected.json()["killed"], corrected.json()["status"]) == (3, "verified")
+    assert corrected.json()["pending_revision"]["killed"] == 5
+
+
+def test_a_rejected_or_withdrawn_report_cannot_be_edited(api, verifier_api, areas):
+    for n, end in enumerate(("reject", "withdraw")):
+        created = api.post(URL, body(external_id=f"X-{n}", killed=n + 1), format="json").json()
+        url = f"{URL}{created['id']}/"
+        if end == "reject":
+            verifier_api.post(f"{url}reject/", {"reason": "not ours"}, format="json")
+        else:
+            api.delete(url)
+        assert api.patch(url, {"killed": 9}, format="json").status_code == 409
+        assert api.put(url, body(killed=9), format="json").status_code == 409
+        repost = api.post(URL, body(external_id=f"X-{n}", killed=9), format="json")
+        assert repost.status_code == 409 and f"Report {created['id']}" in repost.json()["detail"]
+        replay = api.post(URL, body(external_id=f"X-{n}", killed=n + 1), format="json")
+        assert replay.status_code == 200  # the unchanged statement is answered, not refused
+        assert Report.objects.get(pk=created["id"]).killed == n + 1
 
 
 def test_reject_needs_a_reason_and_stores_it(api, verifier_api, areas):
@@ -115,7 +136,7 @@ def test_withdrawing_a_verified_report_makes_others_see_it_withdrawn(
 ):
     created = api.post(URL, body(notes="internal"), format="json").json()
     verifier_api.post(f"{URL}{created['id']}/verify/")
-    api.delete(f"{URL}{created['id']}/")
+    assert api.delete(f"{URL}{created['id']}/?reason=counted+twice").status_code == 204
     outsider = client_for(UserFactory(agency=other_agency, role=Role.VIEWER))
     seen = outsider.get(f"{URL}{created['id']}/").json()
     assert seen["status"] == "withdrawn"

@@ -35,8 +35,9 @@ def test_same_key_other_body_is_422(api, areas):
 @pytest.mark.django_db
 def test_keys_are_scoped_to_the_caller(api, areas, agency):
     colleague = client_for(UserFactory(agency=agency, role=Role.REPORTER))
-    api.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    assert colleague.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1").status_code == 201
+    body = {**BODY, "duplicate": "confirmed"}  # the colleague's is the same statement again
+    api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert colleague.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1").status_code == 201
     assert Report.objects.count() == 2
 
 

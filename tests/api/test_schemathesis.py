@@ -3,9 +3,10 @@
 The schema is the one the service serves at /api/schema/, so endpoints are covered as they are
 added. Every operation is called in-process through the WSGI app with generated valid and invalid
 input (plus a few awkward inputs random generation hardly makes), with a token: as a reporter for
-every operation but verify and reject, and as a verifier for reading, withdrawing, verifying and
-rejecting reports (its other calls end in a 403 before any input is read). Reports of two agencies
-in every state exist, so edits, verify, reject and withdraw reach real reports, not only 404s.
+every operation but verify, reject and reopen, and as a verifier for reading, withdrawing,
+verifying, rejecting and reopening reports (its other calls end in a 403 before any input is
+read). Reports of two agencies in every state exist, one with a pending revision, so edits,
+verify, reject, reopen and withdraw reach real reports, not only 404s.
 
 A failure names the operation, the server's traceback and a curl command that reproduces it.
 """
@@ -225,14 +226,19 @@ def tokens(monkeypatch):
     def verified(report):
         return services.report_verify(report=report, user=verifier)
 
+    revised = verified(submit(reporter, killed=7, external_id="own-revised"))
+    services.report_update(report=revised, user=reporter, killed=8)  # a pending revision
     reports = [
         submit(reporter, external_id="own-pending"),  # first: what coverage cases aim at
         verified(submit(reporter, displaced=40, external_id="own-verified")),
-        services.report_reject(report=verified(submit(reporter)), user=verifier, reason="copy"),
+        services.report_reject(
+            report=verified(submit(reporter, killed=5)), user=verifier, reason="copy"
+        ),
         services.report_withdraw(report=submit(reporter, injured=2), user=reporter),
         submit(reporter, cumulative=True, displaced=100),
+        revised,
         submit(other),
-        verified(submit(other, notes="private")),
+        verified(submit(other, killed=6, notes="private")),
     ]
     CURRENT["report_ids"] = [report.pk for report in reports]
     yield {Role.REPORTER: keys["st-reporter"], Role.VERIFIER: keys["st-verifier"]}
@@ -255,13 +261,17 @@ def not_a_server_error(ctx, response, case):
 
 
 def verifier_may(ctx) -> bool:
-    """What a verifier can do beyond a 403: read, withdraw, verify and reject reports."""
+    """What a verifier can do beyond a 403: read, withdraw, verify, reject and reopen reports."""
     method, path = ctx.operation.method.upper(), ctx.operation.path
     if path == "/api/v1/reports/":
         return method == "GET"
     if path == "/api/v1/reports/{id}/":
         return method in ("GET", "DELETE")
-    return path in ("/api/v1/reports/{id}/verify/", "/api/v1/reports/{id}/reject/")
+    return path in (
+        "/api/v1/reports/{id}/verify/",
+        "/api/v1/reports/{id}/reject/",
+        "/api/v1/reports/{id}/reopen/",
+    )
 
 
 SETTINGS = hypothesis.settings(
@@ -274,7 +284,7 @@ SETTINGS = hypothesis.settings(
 
 
 # The role parameter names the caller in each test's id, after the operation.
-@schema.exclude(path_regex=r"/(verify|reject)/$").parametrize()
+@schema.exclude(path_regex=r"/(verify|reject|reopen)/$").parametrize()
 @pytest.mark.parametrize("role", [Role.REPORTER])
 @SETTINGS
 def test_no_server_error_as_reporter(case, role, tokens, server_errors, caplog):

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import AreaFactory, ReportFactory, StaffFactory
-from tracker.models import AreaAlias, Report, ReportStatus
+from tests.factories import AreaFactory, ReportFactory, StaffFactory, UserFactory
+from tracker import services
+from tracker.models import AreaAlias, Report, ReportStatus, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,9 @@ def changelist(model: str) -> str:
     return reverse(f"admin:tracker_{model}_changelist")
 
 
-@pytest.mark.parametrize("model", ["area", "agency", "user", "report", "dailyfigure"])
+@pytest.mark.parametrize(
+    "model", ["area", "agency", "user", "report", "reportrevision", "dailyfigure"]
+)
 def test_every_list_opens(staff_client, model):
     ReportFactory()
     assert staff_client.get(changelist(model)).status_code == 200
@@ -142,3 +145,30 @@ def test_moving_an_area_in_the_admin_moves_what_is_below(staff_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     below.refresh_from_db()
     assert below.path == f"{country.pcode}/{new.pcode}/{district.pcode}/{below.pcode}/"
+
+
+def test_a_pending_revision_shows_on_its_report_and_verify_applies_it(staff_client):
+    report = ReportFactory(status=ReportStatus.VERIFIED, killed=3)
+    reporter = UserFactory(agency=report.agency, role=Role.REPORTER)
+    services.report_update(report=report, user=reporter, killed=4)
+    page = staff_client.get(reverse("admin:tracker_report_change", args=[report.pk]))
+    assert page.status_code == 200 and "pending" in page.content.decode()
+    staff_client.post(
+        changelist("report"), {"action": "verify_reports", "_selected_action": [report.pk]}
+    )
+    report.refresh_from_db()
+    assert (report.killed, report.status) == (4, ReportStatus.VERIFIED)
+
+
+def test_reopen_asks_for_a_reason_then_reopens(staff_client):
+    report = ReportFactory(status=ReportStatus.REJECTED)
+    form = staff_client.post(
+        changelist("report"), {"action": "reopen_reports", "_selected_action": [report.pk]}
+    )
+    assert form.status_code == 200 and 'value="reopen_reports"' in form.content.decode()
+    staff_client.post(
+        changelist("report"),
+        {"action": "reopen_reports", "_selected_action": [report.pk], "reason": "Not a copy"},
+    )
+    report.refresh_from_db()
+    assert (report.status, report.status_reason) == (ReportStatus.PENDING, "Not a copy")

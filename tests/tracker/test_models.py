@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from tests.factories import AreaFactory, ReportFactory
-from tracker.models import DailyFigure
+from tracker.models import DailyFigure, ReportRevision
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
         {"displaced": None, "killed": 2, "killed_children": 3},
         {"injured": 1, "injured_children": 2},
         {"status": "lost"},
+        {"period_start": datetime.date(1850, 1, 1), "period_end": datetime.date(1850, 1, 3)},
+        {"period_end": datetime.date(2100, 1, 1)},
     ],
 )
 def test_report_constraints(fields):
@@ -68,3 +70,40 @@ def test_one_daily_figure_per_area_and_day_with_low_value_high_in_order():
     )
     figure.refresh_from_db()
     assert figure.displaced_cumulative == big
+
+
+def revision_of(report, **fields) -> ReportRevision:
+    values = {"number": 1, "killed": 1}
+    values.update(period_start=report.period_start, period_end=report.period_end)
+    values.update(fields)
+    return ReportRevision.objects.create(
+        report=report, area=report.area, submitted_by=report.submitted_by, **values
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"period_start": datetime.date(1850, 1, 1), "period_end": datetime.date(1850, 1, 3)},
+        {"period_end": datetime.date(2100, 1, 1)},
+        {"killed": None},
+        {"killed": 2, "killed_children": 3},
+        {"status": "lost"},
+    ],
+)
+def test_revision_constraints(fields):
+    report = ReportFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        revision_of(report, **fields)
+
+
+def test_at_most_one_pending_revision_per_report():
+    report = ReportFactory(status="verified")
+    revision_of(report)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        revision_of(report, number=2)
+    revision_of(ReportFactory(status="verified"))  # another report's
+    ReportRevision.objects.filter(report=report).update(status="superseded")
+    revision_of(report, number=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        revision_of(report, number=2, status="rejected")  # numbers are unique per report

@@ -110,7 +110,9 @@ def test_cumulative_series_keeps_one_start_date(reporter):
     )
 
 
-def test_correction_through_external_id_updates_and_returns_to_pending(reporter, verifier):
+def test_correction_through_external_id_of_a_verified_report_is_a_pending_revision(
+    reporter, verifier
+):
     area = AreaFactory()
 
     def send(killed):
@@ -131,10 +133,25 @@ def test_correction_through_external_id_updates_and_returns_to_pending(reporter,
     assert (again.pk, outcome, again.status) == (report.pk, "unchanged", ReportStatus.VERIFIED)
 
     corrected, outcome = send(6)
-    assert (corrected.pk, outcome, corrected.status) == (report.pk, "updated", ReportStatus.PENDING)
+    assert (corrected.pk, outcome, corrected.status) == (
+        report.pk,
+        "updated",
+        ReportStatus.VERIFIED,
+    )
+    assert (corrected.killed, corrected.pending_revision().killed) == (4, 6)
+    assert send(6)[1] == "unchanged"  # a retry of the same correction
+    services.report_verify(report=corrected, user=verifier)
+    corrected.refresh_from_db()
+    assert (corrected.killed, corrected.status, corrected.pending_revision()) == (
+        6,
+        ReportStatus.VERIFIED,
+        None,
+    )
     assert Report.objects.filter(external_id="X-1").count() == 1
-    killed_over_time = [h.killed for h in corrected.history.order_by("history_id")]
-    assert killed_over_time == [4, 4, 6]
+    history = list(corrected.history.order_by("history_id"))
+    assert [h.killed for h in history] == [4, 4, 4, 6]
+    assert history[-1].history_change_reason == "revision 1 verified"
+    assert history[-1].history_user == verifier
 
 
 def test_external_id_is_unique_per_agency_in_the_database(reporter):
@@ -171,9 +188,14 @@ def test_withdrawing_keeps_the_report_and_repeating_it_changes_nothing(reporter)
 def test_state_rules(reporter, verifier):
     report = submit(reporter, displaced=10)
     services.report_verify(report=report, user=verifier)
+    revised = services.report_update(report=report, user=reporter, displaced=11)
+    assert (revised.status, revised.displaced) == (ReportStatus.VERIFIED, 10)
+    with pytest.raises(StateError):
+        services.report_reopen(report=report, user=verifier, reason="not rejected")
+    services.report_withdraw(report=report, user=reporter, reason="sent twice")
+    assert report.revisions.get().status == "superseded"  # nothing left to decide
     with pytest.raises(StateError):
         services.report_update(report=report, user=reporter, displaced=11)
-    services.report_withdraw(report=report, user=reporter)
     with pytest.raises(StateError):
         services.report_verify(report=report, user=verifier)
     with pytest.raises(StateError):

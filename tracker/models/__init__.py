@@ -9,6 +9,7 @@ from tracker.models.figures import (
     StaleFigure,
 )
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
+from tracker.models.revisions import ReportRevision, RevisionStatus
 
 __all__ = [
     "COUNT_FIELDS",
@@ -21,7 +22,9 @@ __all__ = [
     "DailyFigure",
     "PendingFigure",
     "Report",
+    "ReportRevision",
     "ReportStatus",
+    "RevisionStatus",
     "Role",
     "StaleFigure",
     "User",

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from tracker.calendar import FIRST_DAY, LAST_DAY
 from tracker.models.agencies import Agency
 from tracker.models.areas import Area
 
@@ -16,6 +17,8 @@ MAX_PERIOD_DAYS = 366
 
 
 CHECKED_VALUES = ("period_start", "period_end", *COUNT_FIELDS, *CHILD_FIELDS)
+# The database's version of the calendar check in report_problems, for reports and revisions.
+WITHIN_CALENDAR = Q(period_start__gte=FIRST_DAY, period_end__lte=LAST_DAY)
 
 
 def report_problems(values: dict, *, today: date) -> dict[str, str]:
@@ -23,7 +26,12 @@ def report_problems(values: dict, *, today: date) -> dict[str, str]:
     period rules, said so that an agency can fix them. `values` may leave out counts."""
     errors: dict[str, str] = {}
     start, end = values.get("period_start"), values.get("period_end")
-    if start and end:
+    calendar = f"Dates run from {FIRST_DAY} to {LAST_DAY} (the tracker's calendar)"
+    if start and start < FIRST_DAY:
+        errors["period_start"] = f"{calendar}: the period cannot start before {FIRST_DAY}."
+    if end and end > LAST_DAY:
+        errors["period_end"] = f"{calendar}: the period cannot end after {LAST_DAY}."
+    if start and end and not errors:
         if end < start:
             errors["period_end"] = "The period cannot end before it starts."
         elif (end - start) >= timedelta(days=MAX_PERIOD_DAYS):
@@ -44,6 +52,40 @@ class ReportStatus(models.TextChoices):
     VERIFIED = "verified"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+
+def statement_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """The database's checks of a report's statement (its period and counts), for a table of
+    reports or of proposed revisions: what report_problems says, bar the dates relative to today."""
+    return [
+        models.CheckConstraint(
+            condition=Q(period_end__gte=F("period_start")), name=f"{prefix}_end_not_before_start"
+        ),
+        models.CheckConstraint(condition=WITHIN_CALENDAR, name=f"{prefix}_within_calendar"),
+        models.CheckConstraint(
+            condition=Q(displaced__isnull=False)
+            | Q(returned__isnull=False)
+            | Q(killed__isnull=False)
+            | Q(injured__isnull=False),
+            name=f"{prefix}_has_a_count",
+        ),
+        *(
+            models.CheckConstraint(
+                condition=Q(**{f"{child}__isnull": True})
+                | Q(**{f"{total}__isnull": True})
+                | Q(**{f"{child}__lte": F(total)}),
+                name=f"{prefix}_{child}_within_{total}",
+            )
+            for child, total in CHILD_FIELDS.items()
+        ),
+        *(
+            models.CheckConstraint(
+                condition=Q(**{f"{field}__gte": 0}) | Q(**{f"{field}__isnull": True}),
+                name=f"{prefix}_{field}_not_negative",
+            )
+            for field in (*COUNT_FIELDS, *CHILD_FIELDS)
+        ),
+    ]
 
 
 def _count_field(help_text: str) -> models.PositiveIntegerField:
@@ -82,7 +124,9 @@ class Report(models.Model):
         max_length=16, choices=ReportStatus.choices, default=ReportStatus.PENDING
     )
     status_reason = models.TextField(
-        max_length=2_000, blank=True, help_text="Why the report was rejected or withdrawn."
+        max_length=2_000,
+        blank=True,
+        help_text="Why the report was last rejected, withdrawn or reopened.",
     )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -92,6 +136,23 @@ class Report(models.Model):
         related_name="verified_reports",
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confirmed_duplicates",
+        help_text="The report with the same statement, when the agency confirmed sending it again.",
+    )
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="possible_duplicates",
+        help_text="The agency's earliest pending or verified report about the same, a larger or a "
+        "smaller area on overlapping days, when the report was submitted or last changed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -106,32 +167,7 @@ class Report(models.Model):
             models.Index(fields=["updated_at", "id"]),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(period_end__gte=F("period_start")), name="report_end_not_before_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(displaced__isnull=False)
-                | Q(returned__isnull=False)
-                | Q(killed__isnull=False)
-                | Q(injured__isnull=False),
-                name="report_has_a_count",
-            ),
-            *(
-                models.CheckConstraint(
-                    condition=Q(**{f"{child}__isnull": True})
-                    | Q(**{f"{total}__isnull": True})
-                    | Q(**{f"{child}__lte": F(total)}),
-                    name=f"report_{child}_within_{total}",
-                )
-                for child, total in CHILD_FIELDS.items()
-            ),
-            *(
-                models.CheckConstraint(
-                    condition=Q(**{f"{field}__gte": 0}) | Q(**{f"{field}__isnull": True}),
-                    name=f"report_{field}_not_negative",
-                )
-                for field in (*COUNT_FIELDS, *CHILD_FIELDS)
-            ),
+            *statement_constraints("report"),
             models.CheckConstraint(
                 condition=Q(status__in=ReportStatus.values), name="report_status_known"
             ),
@@ -144,6 +180,14 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.agency_id and self.agency} {self.area_id and self.area.pcode}"
+
+    def pending_revision(self):
+        """The correction waiting for a verifier, if any (prefetched as `pending_revisions` by
+        the selectors)."""
+        if hasattr(self, "pending_revisions"):
+            return self.pending_revisions[0] if self.pending_revisions else None
+        pending = self.revisions.filter(status="pending")
+        return pending.select_related("area", "destination", "submitted_by").first()
 
     def counts(self) -> dict[str, int | None]:
         return {field: getattr(self, field) for field in (*COUNT_FIELDS, *CHILD_FIELDS)}

@@ -12,6 +12,7 @@ from tracker.services.bulk import ImportSummary, reports_import
 from tracker.services.reports import (
     report_create,
     report_reject,
+    report_reopen,
     report_submit,
     report_update,
     report_verify,
@@ -29,6 +30,7 @@ __all__ = [
     "read_area_files",
     "report_create",
     "report_reject",
+    "report_reopen",
     "report_submit",
     "report_update",
     "report_verify",

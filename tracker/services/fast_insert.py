@@ -79,7 +79,8 @@ def _sqlite_insert(table: str, columns: list[str], rows: list[dict]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", values)
 
 
-def _reserve_ids(count: int) -> list[int]:
+def report_ids_reserve(count: int) -> list[int]:
+    """Ids for `count` new reports, to give reports_insert (call inside its transaction)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -93,9 +94,11 @@ def _reserve_ids(count: int) -> list[int]:
         return list(range(first, first + count))
 
 
-def _report_rows(reports: list[dict], agency, user: User, now: datetime) -> list[dict]:
-    """Column values of new reports from their submitted fields (areas as Area objects)."""
-    ids = _reserve_ids(len(reports))
+def _report_rows(
+    reports: list[dict], ids: list[int], agency, user: User, now: datetime
+) -> list[dict]:
+    """Column values of new reports from their submitted fields (areas as Area objects; other
+    related reports may be given as ids, `duplicate_of_id`)."""
     own = {"agency_id": agency.pk, "submitted_by_id": user.pk, "created_at": now, "updated_at": now}
     plan = []  # (column, own value key, field name, related?, default)
     for f in Report._meta.concrete_fields:
@@ -108,7 +111,7 @@ def _report_rows(reports: list[dict], agency, user: User, now: datetime) -> list
                 row[column] = own[attname]
             elif related:
                 target = fields.get(name)
-                row[column] = target.pk if target is not None else None
+                row[column] = target.pk if target is not None else fields.get(attname)
             else:
                 row[column] = fields.get(name, default)
         row["id"] = report_id
@@ -116,22 +119,28 @@ def _report_rows(reports: list[dict], agency, user: User, now: datetime) -> list
     return rows
 
 
-def reports_insert(reports: list[dict], *, agency, user: User) -> None:
+def reports_insert(
+    reports: list[dict], *, agency, user: User, ids: list[int] | None = None
+) -> list[int]:
     """Insert new, already checked reports of `agency`, given as their submitted fields, with
-    their "submitted" history rows. Call inside a transaction."""
+    their "submitted" history rows, under `ids` (from report_ids_reserve) or new ones; returns
+    the ids. Call inside a transaction."""
     if not reports:
-        return
+        return []
+    if ids is None:
+        ids = report_ids_reserve(len(reports))
     now = timezone.now()
-    rows = _report_rows(reports, agency, user, now)
+    rows = _report_rows(reports, ids, agency, user, now)
     history_model = Report.history.model
     tables = ((Report._meta.db_table, _columns(Report)),
               (history_model._meta.db_table, _columns(history_model)))  # fmt: skip
     if connection.vendor != "postgresql":
         _sqlite_insert(*tables[0], rows)
         _sqlite_insert(*tables[1], [_history_row(row, user, now) for row in rows])
-        return
+        return ids
     # Each value's text once, for the report and its history row alike.
     texts = [{column: _copy_text(value) for column, value in row.items()} for row in rows]
     own = {column: _copy_text(value) for column, value in _history_row({}, user, now).items()}
     _postgresql_copy(*tables[0], texts)
     _postgresql_copy(*tables[1], [{**row, **own} for row in texts])
+    return ids
