@@ -330,9 +330,13 @@ def _carried(d: Dialect, fresh: bool) -> str:
     """Rule 7 for a refresh: the stretches that reach into the first day replaced from the day
     before it, and what their accounts had come to by then (a rebuild has none)."""
     if fresh:
+
+        def typed(column: str) -> str:
+            kind = "DATE" if column.endswith("_stretch") else "BIGINT"
+            return f"CAST(NULL AS {kind}) AS {column}"
+
         return "\n" + ",\n".join(
-            f"{name} AS (SELECT {', '.join(f'CAST(NULL AS BIGINT) AS {c}' for c in columns)}"
-            " WHERE 1 = 0)"
+            f"{name} AS (SELECT {', '.join(typed(c) for c in columns)} WHERE 1 = 0)"
             for name, columns in (
                 ("stretches_before", ["area_id", *(f"{m}_stretch" for m in METRICS)]),
                 ("agencies_before", ["area_id", "agency_id", *METRICS]),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0007_stale_figure'),
+        ('tracker', '0008_revisions_duplicates_calendar'),
     ]
 
     operations = [

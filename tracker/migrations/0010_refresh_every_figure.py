@@ -1,5 +1,5 @@
-"""Figures stored before 0008 have no stretches (rule 7 as rewritten): refresh them all. Its own
-migration, as 0006: PostgreSQL creates 0008's deferred changes at its end."""
+"""Figures stored before 0009 have no stretches (rule 7 as rewritten): refresh them all. Its own
+migration, as 0006: PostgreSQL creates 0009's deferred changes at its end."""
 
 from datetime import date
 
@@ -18,6 +18,6 @@ def mark_every_area_stale(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0008_stretches")]
+    dependencies = [("tracker", "0009_stretches")]
 
     operations = [migrations.RunPython(mark_every_area_stale, migrations.RunPython.noop)]
