@@ -67,10 +67,10 @@ def start_worker(transactional_db, tmp_path):
         workers.append((worker, log))
         return worker
 
-    from tracker.services.figures import refresh_dequeued
+    from tracker.services.figures import figures_forget_queued
 
     celery_app.conf.task_always_eager = False
-    refresh_dequeued()  # no refresh is waiting that an earlier test queued
+    figures_forget_queued()  # no refresh is queued that an earlier test enqueued
     try:
         yield start
     finally:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "simple_history",
     "tracker",
     "api",
+    "tasks",  # registers how services enqueue background work (tracker never imports tasks)
 ]
 
 MIDDLEWARE = [
@@ -170,8 +171,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True  # reasons can be lon
 WHITENOISE_USE_FINDERS = True
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "tracker.purge_idempotency_keys", "schedule": 3600.0},
-    # Finds stale figures whose message was lost (a worker killed, Redis restarted).
-    "refresh-figures": {"task": "tracker.refresh_figures", "schedule": FIGURES_SWEEP_SECONDS},
+    # The sweep: refreshes stale figures whose message was lost (a worker killed, Redis down).
+    "figures-sweep": {"task": "tracker.figures_sweep", "schedule": FIGURES_SWEEP_SECONDS},
 }
 # A task's hard time limit (300 s) stays below the broker's visibility timeout, so a task still
 # running is never handed to a second worker; one whose worker died is, after this long.
