@@ -28,7 +28,7 @@ class Command(BaseCommand):
         figures_rebuild()
         self.stdout.write(f"Figures rebuilt in {time.perf_counter() - started:.1f} s.")
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            # Autovacuum would get there within minutes; until then every recompute reads the
+            # Autovacuum would get there within minutes; until then every refresh reads the
             # rewritten tables' rows from the heap instead of their indexes alone. (VACUUM
             # cannot run inside a transaction, such as a test's.)
             with connection.cursor() as cursor:
