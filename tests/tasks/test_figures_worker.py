@@ -3,27 +3,18 @@
 
 import os
 import signal
-import time
 
 import psycopg2
 import pytest
 import redis
 from django.db import connection
 
-from tests.conftest import require
+from tests.conftest import redis_is_up, require, wait_until
 from tests.factories import AgencyFactory, AreaFactory, UserFactory
 from tracker import services
 from tracker.figures.engine import LOCK_SPACE
 from tracker.models import DailyFigure, Role, StaleFigure
 from tracker.services.figures import figures_differences
-
-
-def wait_until(condition, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {seconds} s: {condition.__doc__}")
-        time.sleep(0.2)
 
 
 def figures_settled() -> bool:
@@ -95,6 +86,7 @@ def test_a_worker_killed_mid_refresh_loses_nothing(start_worker, district):
 
 
 def test_changes_made_while_a_refresh_is_queued_enqueue_none_and_all_count(start_worker, district):
+    require("Redis (set REDIS_URL)", redis_is_up(os.environ.get("REDIS_URL")))
     broker = redis.Redis.from_url(os.environ["REDIS_URL"])
     waiting = broker.llen("celery")  # Celery's default queue
     submit_verified(district, killed=30)  # created, then verified: the first change queues
