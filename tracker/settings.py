@@ -177,3 +177,10 @@ CELERY_BEAT_SCHEDULE = {
 # A task's hard time limit (300 s) stays below the broker's visibility timeout, so a task still
 # running is never handed to a second worker; one whose worker died is, after this long.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# Workers and beat outlive a broker outage, however long: they wait for it at start-up and try
+# to reconnect forever (Celery gives up after 100 tries by default, and the worker exits).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the connection is lost cannot be acknowledged any more; it is stopped and
+# its message redelivered (Celery 6's default). Refreshes are idempotent: the sweep redoes them.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
