@@ -18,18 +18,20 @@ REFRESH_OPTIONS = {
 }
 
 
-@shared_task(name="tracker.figures_refresh", **REFRESH_OPTIONS)
+@shared_task(name="tracker.figures_refresh", ignore_result=True, **REFRESH_OPTIONS)
 def figures_refresh() -> int:
     """The refresh a change enqueued: every stale cell there is when it starts."""
     return figures.figures_refresh(from_queue=True)
 
 
-@shared_task(name="tracker.figures_sweep", **REFRESH_OPTIONS)
+@shared_task(name="tracker.figures_sweep", ignore_result=True, **REFRESH_OPTIONS)
 def figures_sweep() -> int:
     """The periodic sweep (Celery beat, every FIGURES_SWEEP_SECONDS)."""
     return figures.figures_sweep()
 
 
 figures.figures_enqueue_with(
-    enqueue=figures_refresh.delay, in_process=lambda: figures_refresh.app.conf.task_always_eager
+    # Not retried: should the broker fail, the sweep enqueues the refresh once it is back.
+    enqueue=lambda: figures_refresh.apply_async(retry=False),
+    in_process=lambda: figures_refresh.app.conf.task_always_eager,
 )

@@ -1,5 +1,5 @@
-"""Processes of a test's own, so that faults touch nothing else: a Redis server to kill and
-gunicorn serving the test database."""
+"""Processes of a test's own, so that faults touch nothing else: a Redis server to kill, a Redis
+that never answers, and gunicorn serving the test database."""
 
 import json
 import shutil
@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -68,6 +69,30 @@ def private_redis(tmp_path):
     yield server
     if server.process.poll() is None:
         server.kill()
+
+
+@pytest.fixture
+def hung_redis():
+    """The URL of a 'Redis' that accepts connections and never answers (a hung server, or one
+    behind a broken network path)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    held, done = [], threading.Event()
+
+    def accept():
+        while not done.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    done.set()
+    thread.join(timeout=5)
+    for sock in [*held, listener]:
+        sock.close()
 
 
 @dataclass

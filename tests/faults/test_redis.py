@@ -1,4 +1,4 @@
-"""Redis down, as agencies keep writing: every write is kept and answered, the worker
+"""Redis down or hung, as agencies keep writing: every write is kept and answered, the worker
 lives through it, and the figures catch up by themselves once Redis is back."""
 
 import time
@@ -98,3 +98,29 @@ def test_redis_down_for_30_seconds_loses_no_write_and_the_worker_catches_up(
     wait_until(refreshed, 60)
     assert figures_differences() == 0
     assert worker.poll() is None
+
+
+def test_a_hung_redis_costs_a_request_a_fraction_of_a_second(start_web, hung_redis):
+    districts = [AreaFactory(parent=AreaFactory(parent=AreaFactory())) for _ in range(2)]
+    web = start_web(redis_url=hung_redis)
+    agencies = Agencies(web, districts)
+    for _ in range(4):  # every gunicorn worker loads its code and connects to the database
+        web.call("GET", "/api/v1/me/", "no-token")
+
+    for _ in range(3):
+        listing = web.call("GET", "/api/v1/reports/", agencies.reporter)
+        created = web.call("POST", "/api/v1/reports/", agencies.reporter,
+                           {"area": districts[0].pcode, "period_start": "2024-11-28",
+                            "killed": 1 + len(agencies.created)})  # fmt: skip
+        assert (listing.status, created.status) == (200, 201)
+        agencies.created.append(created.body["id"])
+        verified = web.call(
+            "POST", f"/api/v1/reports/{created.body['id']}/verify/", agencies.verifier
+        )
+        assert verified.status == 200
+        assert max(listing.seconds, created.seconds, verified.seconds) < 1, (
+            listing.seconds,
+            created.seconds,
+            verified.seconds,
+        )
+    assert Report.objects.filter(status=ReportStatus.VERIFIED).count() == 3

@@ -93,7 +93,7 @@ def stale_cells(*places: tuple[int, int | None, date, date]) -> Scope:
 
 @cache
 def _broker() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(settings.REDIS_URL, **settings.REDIS_OPTIONS)  # bounded timeouts
 
 
 def _enqueue_refresh() -> None:
@@ -113,6 +113,10 @@ def _enqueue_refresh() -> None:
     try:
         if not _broker().set(QUEUED, 1, nx=True, ex=QUEUED_SECONDS):
             return  # one is queued already
+    except BROKER_ERRORS as error:
+        logger.warning("Figures refresh not enqueued (%s); the sweep will refresh them.", error)
+        return
+    try:
         _queue.enqueue()
     except BROKER_ERRORS as error:
         with suppress(*BROKER_ERRORS):
@@ -131,7 +135,10 @@ def figures_refresh(*, from_queue: bool = False) -> int:
     refreshed. `from_queue`: this is the refresh a change enqueued, starting now, so the next
     change enqueues another."""
     if from_queue:
-        figures_forget_queued()
+        try:
+            figures_forget_queued()
+        except BROKER_ERRORS as error:  # the marker expires by itself; the refresh matters
+            logger.warning("The queued-refresh marker stays until it expires (%s).", error)
     refreshed = 0
     while True:
         with transaction.atomic():
