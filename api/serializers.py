@@ -251,7 +251,7 @@ class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
     def row(cls, values: tuple, stamps: dict) -> list:
         """One figure's `values_list(*SOURCES)` as the serializer would give its fields, without
         the cost of a serializer per row (a year of one area is 365 rows). `stamps`: the times
-        shown so far, for the rows of one answer (a recompute writes one time for all its rows;
+        shown so far, for the rows of one answer (a refresh writes one time for all its rows;
         DRF looks the time zone up again for each)."""
         row = list(values)
         row[3] = row[3].isoformat()

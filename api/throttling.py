@@ -18,7 +18,7 @@ def _redis() -> redis.Redis | None:
     where = settings.CACHES["default"]
     if where["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
         return None
-    return redis.Redis.from_url(where["LOCATION"])
+    return redis.Redis.from_url(where["LOCATION"], **where["OPTIONS"])  # bounded timeouts
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -1,11 +1,11 @@
-"""Goal 5: after one new verified report, the worker's recompute (`figures_refresh()`) takes a
+"""Goal 5: after one new verified report, the worker's refresh (`figures_refresh()`) takes a
 median under 100 ms with a million reports stored, and about as long as with ten thousand: its
 cost follows the cells touched, not the table size.
 
 Each update goes through the services (report_create + report_verify in one transaction; they
-record the stale cells). With Redis the commit only queues the task (no worker listens to the
+mark the stale cells). With Redis the commit only enqueues the refresh (no worker listens to the
 bench's queue, purged afterwards) and the clock runs around our own `figures_refresh()` call;
-without Redis the recompute runs in this process on commit, and the clock runs around that.
+without Redis the refresh runs in this process on commit, and the clock runs around that.
 """
 
 import random
@@ -21,7 +21,7 @@ from bench.figdata import DAYS, Plan
 from bench.results import Section, verdict
 from tracker.models import Report, StaleFigure
 from tracker.services import report_create, report_verify
-from tracker.services.figures import figures_refresh, refresh_dequeued
+from tracker.services.figures import figures_forget_queued, figures_refresh
 
 GOAL_MS = 100
 
@@ -43,7 +43,7 @@ class Timings:
 
 
 def _update(p: Plan, pick: random.Random, area) -> float:
-    """One new verified report in `area`; seconds of the recompute it causes."""
+    """One new verified report in `area`; seconds of the refresh it causes."""
     reporter = pick.choice(p.reporters)
     start = p.first + timedelta(days=pick.randrange(DAYS))
     clock = {}
@@ -85,8 +85,8 @@ def measure(p: Plan, updates: int, seed: int, budget: float) -> Timings:
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         from tasks import celery_app
 
-        celery_app.control.purge()  # the queued tasks whose work we did ourselves
-        refresh_dequeued()
+        celery_app.control.purge()  # the queued refreshes whose work we did ourselves
+        figures_forget_queued()
     return Timings(stored, seconds, StaleFigure.objects.count())
 
 

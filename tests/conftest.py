@@ -1,6 +1,8 @@
 import os
+import signal
 import subprocess
 import sys
+import time
 from urllib.parse import quote
 
 import pytest
@@ -40,47 +42,78 @@ def database_url(db: dict) -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def start_worker(transactional_db, tmp_path):
-    """Starts real `celery -A tasks worker` processes on Redis, reading the test database;
-    `start_worker(beat=True)` runs the periodic sweep too, every FIGURES_SWEEP_SECONDS (2 s)."""
-    redis_url = os.environ.get("REDIS_URL")
-    require("Redis (set REDIS_URL)", redis_is_up(redis_url))
+def wait_until(condition, seconds: float = 90) -> None:
+    """Wait for `condition()` to hold (its docstring says what it is), at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {seconds} s: {condition.__doc__}")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen, seconds: float = 30) -> None:
+    """Stop a process a test started (SIGTERM, then SIGKILL to its whole session)."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # its session: a prefork worker's children too
+        process.wait(timeout=seconds)
+
+
+def service_env(*, redis_url: str | None) -> dict:
+    """The environment of a worker or web process reading this test's database."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tracker.settings",
         "SECRET_KEY": "tests-only-secret-key",
         "DATABASE_URL": database_url(connection.settings_dict),
-        "REDIS_URL": redis_url,
         "FIGURES_SWEEP_SECONDS": "2",
     }
+    env.pop("REDIS_URL", None)
+    return {**env, "REDIS_URL": redis_url} if redis_url else env
+
+
+@pytest.fixture
+def start_worker(transactional_db, tmp_path):
+    """Starts real `celery -A tasks worker` processes on Redis (REDIS_URL, or `broker_url`),
+    reading the test database; `beat=True` runs the periodic sweep too, every
+    FIGURES_SWEEP_SECONDS (2 s); `pool="prefork"` runs two processes, as in production."""
     workers = []
 
-    def start(*, beat: bool = False) -> subprocess.Popen:
+    def start(
+        *, beat: bool = False, broker_url: str | None = None, pool: str = "solo"
+    ) -> subprocess.Popen:
+        if broker_url is None:
+            broker_url = os.environ.get("REDIS_URL")
+            require("Redis (set REDIS_URL)", redis_is_up(broker_url))
         number = len(workers)
         log = (tmp_path / f"worker{number}.log").open("w")
-        command = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo",
+        command = [sys.executable, "-m", "celery", "-A", "tasks", "worker", f"--pool={pool}",
                    "--without-gossip", "--without-mingle", "--loglevel=INFO"]  # fmt: skip
+        if pool == "prefork":
+            command.append("--concurrency=2")
         if beat:
             command += ["--beat", "--schedule", str(tmp_path / f"beat{number}")]
-        worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=log)
+        worker = subprocess.Popen(
+            command, env=service_env(redis_url=broker_url), cwd=settings.BASE_DIR,
+            stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
         workers.append((worker, log))
         return worker
 
-    from tracker.services.figures import refresh_dequeued
+    from tracker.services.figures import figures_forget_queued
 
     celery_app.conf.task_always_eager = False
-    refresh_dequeued()  # no refresh is waiting that an earlier test queued
+    if redis_is_up(settings.REDIS_URL):
+        figures_forget_queued()  # no refresh is queued that an earlier test enqueued
     try:
         yield start
     finally:
         celery_app.conf.task_always_eager = True
         for worker, log in workers:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop(worker)
             log.close()
 
 

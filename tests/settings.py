@@ -19,9 +19,4 @@ if REDIS_URL:  # noqa: F405
     from urllib.parse import urlsplit
 
     # Tests clear the cache between them: keep it out of the broker's Redis database.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": urlsplit(REDIS_URL)._replace(path="/15").geturl(),  # noqa: F405
-        }
-    }
+    CACHES["default"]["LOCATION"] = urlsplit(REDIS_URL)._replace(path="/15").geturl()  # noqa: F405

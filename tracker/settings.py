@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker.env import env_bool, env_int, env_list, env_str
+from tracker.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,6 +21,7 @@ TIME_ZONE = env_str("TIME_ZONE", "Asia/Damascus")
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 64 * 1024 * 1024)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
 FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 60)
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.25)
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -34,6 +35,9 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API
         f"API_RATE_LIMIT={API_RATE_LIMIT!r} is not a rate like 1200/min (per s, min, hour or day)."
     )
 
+if not 0 < REDIS_TIMEOUT <= 60:
+    raise ImproperlyConfigured(f"REDIS_TIMEOUT={REDIS_TIMEOUT!r} is not between 0 and 60 seconds.")
+
 try:
     ZoneInfo(TIME_ZONE)
 except (ZoneInfoNotFoundError, ValueError):
@@ -43,6 +47,9 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {error}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a connection after this long instead of never (libpq's default).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The local default: serialise writers instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -64,6 +71,7 @@ INSTALLED_APPS = [
     "simple_history",
     "tracker",
     "api",
+    "tasks",  # registers how services enqueue background work (tracker never imports tasks)
 ]
 
 MIDDLEWARE = [
@@ -115,9 +123,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# Every call to Redis (the rate limit, the queued-refresh marker, the broker, task results) gives
+# up after REDIS_TIMEOUT, to connect or to answer, and is not retried: a request goes on without
+# Redis (it lets the write in, and the sweep enqueues its refresh later), so a hung Redis costs
+# a request that long per call, not redis-py's 5 s default or forever.
+REDIS_OPTIONS = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
+
 # Shared by every process when Redis is there (rate limits must be counted across workers).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": REDIS_OPTIONS,
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -170,9 +188,18 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True  # reasons can be lon
 WHITENOISE_USE_FINDERS = True
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "tracker.purge_idempotency_keys", "schedule": 3600.0},
-    # Finds stale figures whose message was lost (a worker killed, Redis restarted).
-    "refresh-figures": {"task": "tracker.refresh_figures", "schedule": FIGURES_SWEEP_SECONDS},
+    # The sweep: refreshes stale figures whose message was lost (a worker killed, Redis down).
+    "figures-sweep": {"task": "tracker.figures_sweep", "schedule": FIGURES_SWEEP_SECONDS},
 }
 # A task's hard time limit (300 s) stays below the broker's visibility timeout, so a task still
 # running is never handed to a second worker; one whose worker died is, after this long.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, **REDIS_OPTIONS}
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT  # the result backend's
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
+# Workers and beat outlive a broker outage, however long: they wait for it at start-up and try
+# to reconnect forever (Celery gives up after 100 tries by default, and the worker exits).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the connection is lost cannot be acknowledged any more; it is stopped and
+# its message redelivered (Celery 6's default). Refreshes are idempotent: the sweep redoes them.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True

@@ -1,16 +1,15 @@
 """A real worker on Redis keeps the figures exact: current after commit, and after being killed
-(SIGKILL) in the middle of a recompute and started again."""
+(SIGKILL) in the middle of a refresh and started again."""
 
 import os
 import signal
-import time
 
 import psycopg2
 import pytest
 import redis
 from django.db import connection
 
-from tests.conftest import require
+from tests.conftest import redis_is_up, require, wait_until
 from tests.factories import AgencyFactory, AreaFactory, UserFactory
 from tracker import services
 from tracker.figures.engine import LOCK_SPACE
@@ -18,16 +17,8 @@ from tracker.models import DailyFigure, Role, StaleFigure
 from tracker.services.figures import figures_differences
 
 
-def wait_until(condition, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {seconds} s: {condition.__doc__}")
-        time.sleep(0.2)
-
-
 def figures_settled() -> bool:
-    """every stale cell recomputed"""
+    """every stale cell refreshed"""
     return DailyFigure.objects.exists() and not StaleFigure.objects.exists()
 
 
@@ -56,12 +47,12 @@ def test_figures_are_current_after_commit(celery_worker, district):
     assert figures_differences() == 0
 
 
-def test_a_worker_killed_mid_recompute_loses_nothing(start_worker, district):
+def test_a_worker_killed_mid_refresh_loses_nothing(start_worker, district):
     require("PostgreSQL (set DATABASE_URL)", connection.vendor == "postgresql")
     country = district.parent.parent
     blocker = psycopg2.connect(**connection.get_connection_params())
     blocker.autocommit = True
-    with blocker.cursor() as cursor:  # the country's lock: a recompute stops before its last level
+    with blocker.cursor() as cursor:  # the country's lock: a refresh stops before its last level
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_SPACE, country.pk])
     try:
         first = start_worker()
@@ -84,7 +75,7 @@ def test_a_worker_killed_mid_recompute_loses_nothing(start_worker, district):
         with blocker.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, country.pk])
         blocker.close()
-    # The killed recompute wrote nothing that stays; its stale cells are still recorded.
+    # The killed refresh wrote nothing that stays; its stale cells are still marked.
     assert StaleFigure.objects.exists()
     assert not DailyFigure.objects.filter(area=district).exists()
 
@@ -94,9 +85,8 @@ def test_a_worker_killed_mid_recompute_loses_nothing(start_worker, district):
     assert DailyFigure.objects.get(area=country, date="2024-11-28").killed == 4
 
 
-def test_changes_made_while_a_refresh_waits_in_the_queue_send_none_and_all_count(
-    start_worker, district
-):
+def test_changes_made_while_a_refresh_is_queued_enqueue_none_and_all_count(start_worker, district):
+    require("Redis (set REDIS_URL)", redis_is_up(os.environ.get("REDIS_URL")))
     broker = redis.Redis.from_url(os.environ["REDIS_URL"])
     waiting = broker.llen("celery")  # Celery's default queue
     submit_verified(district, killed=30)  # created, then verified: the first change queues

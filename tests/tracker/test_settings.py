@@ -38,6 +38,7 @@ def test_production_without_secret_key_does_not_start():
             {"SECRET_KEY": "k", "MAX_BODY_BYTES": "lots"},
             "MAX_BODY_BYTES='lots' is not a whole number",
         ),
+        ({"SECRET_KEY": "k", "REDIS_TIMEOUT": "soon"}, "REDIS_TIMEOUT='soon' is not a number"),
     ],
 )
 def test_malformed_values_stop_start_up(env, message):

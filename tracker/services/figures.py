@@ -1,13 +1,37 @@
-"""Keeping daily figures current: record what a change makes stale, recompute it after commit."""
+"""The figures' services: the stale-cells protocol, the rebuild and its check.
+
+The protocol keeps daily figures current as reports change. This module owns all of it, with
+one word for each of its concepts:
+
+- **stale**: a cell (area, day) whose stored figures may differ from what its reports say now. A
+  `StaleFigure` row records a place (area, and the agency whose reports changed) and its days.
+- **mark**: record the stale cells of a change in the change's own transaction (`figures_mark`),
+  so that a lost message loses no work.
+- **enqueue**: once that transaction commits, ask a worker for a refresh. At most one waits in the
+  queue: a marker in the broker's Redis says one is queued and has not started, and while it is
+  there a change sends nothing (the queued refresh takes its stale cells too). Without a broker
+  (no `REDIS_URL`) the refresh runs in this process instead, before the request returns.
+- **refresh**: claim stale records, have the engine refresh their cells and those above
+  (`engine.refresh`), delete the records (`figures_refresh`). Idempotent: it replaces cells
+  from the reports, so running twice or in parallel is safe.
+- **sweep**: the refresh that Celery beat runs every `FIGURES_SWEEP_SECONDS` (`figures_sweep`);
+  it settles what a lost message, a killed worker or a broker outage left stale.
+
+`tracker` never imports `tasks`: the task module registers how a refresh is enqueued
+(`figures_enqueue_with`) when Django loads it (`tasks` is an installed app).
+"""
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 import kombu.exceptions
 import redis
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -16,19 +40,34 @@ from tracker.figures.engine import Scope
 from tracker.models import StaleFigure
 
 logger = logging.getLogger(__name__)
-CLAIM = 200  # stale records taken at once by one worker
-# Kept in the broker's Redis while a refresh is queued and has not started: set by whoever queues
-# one, removed as it starts. Expires anyway, should a message be lost.
+CLAIM = 200  # stale records one refresh claims at a time
+MARKS_PER_INSERT = 1000  # stale records a statement (five parameters each; SQLite allows 32,766)
+# Kept in the broker's Redis while a refresh is queued and has not started: set by whoever
+# enqueues one, removed as it starts. Expires anyway, should the message be lost.
 QUEUED = "tracker:figures-refresh-queued"
 QUEUED_SECONDS = 60
 BROKER_ERRORS = (redis.RedisError, kombu.exceptions.OperationalError)
-MARKS_PER_INSERT = 1000  # stale records a statement (five parameters each; SQLite allows 32,766)
+
+
+@dataclass(frozen=True)
+class RefreshQueue:
+    enqueue: Callable[[], object]  # sends one refresh to a worker (or runs it, in process)
+    in_process: Callable[[], bool]  # True when enqueue runs the refresh here and now
+
+
+_queue: RefreshQueue | None = None
+
+
+def figures_enqueue_with(*, enqueue: Callable[[], object], in_process: Callable[[], bool]) -> None:
+    """Register how a refresh is enqueued; the task module does, as Django loads it."""
+    global _queue
+    _queue = RefreshQueue(enqueue, in_process)
 
 
 def figures_mark(*, stale: Scope) -> None:
-    """Record the places (area, agency) whose figures, and their ancestors', are stale over a
-    window of days, in the caller's transaction; a recompute is queued once it commits (run at
-    once without Redis)."""
+    """Mark stale the places (area, agency) whose figures, and their ancestors', a change
+    touches over a window of days, in the caller's transaction; a refresh is enqueued once it
+    commits."""
     now = timezone.now()
     rows = [(area, agency, since, until, now) for (area, agency), (since, until) in stale.items()]
     with connection.cursor() as cursor:  # plain INSERTs: a third of bulk_create's cost for a row
@@ -39,40 +78,7 @@ def figures_mark(*, stale: Scope) -> None:
                 f" created_at) VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(batch))}",
                 [value for row in batch for value in row],
             )
-    transaction.on_commit(_queue_refresh)
-
-
-@cache
-def _broker() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
-
-
-def _queue_refresh() -> None:
-    """Queue a refresh, unless one is queued and has not started: that one starts after this
-    commit, and takes every stale record there is then, this one's too. While the worker is busy,
-    writes cost one Redis SET instead of a message each (a third of the time).
-
-    With the broker down the change is kept all the same (its stale records are committed): the
-    sweep recomputes them once the broker is back, and the request that made it succeeds."""
-    from tasks.figures import refresh_figures  # the task module imports this one
-
-    if refresh_figures.app.conf.task_always_eager:
-        refresh_figures.delay()  # in this process, now
-        return
-    try:
-        if _broker().set(QUEUED, 1, nx=True, ex=QUEUED_SECONDS):
-            refresh_figures.delay()
-    except BROKER_ERRORS as error:
-        with suppress(*BROKER_ERRORS):
-            _broker().delete(QUEUED)  # nothing was queued after all
-        logger.warning("Figures refresh not queued (%s); the sweep will refresh them.", error)
-
-
-def refresh_dequeued() -> None:
-    """The queued refresh left the queue (it starts, or was purged): the next change queues
-    another."""
-    if settings.REDIS_URL:
-        _broker().delete(QUEUED)
+    transaction.on_commit(_enqueue_refresh)
 
 
 def stale_cells(*places: tuple[int, int | None, date, date]) -> Scope:
@@ -85,10 +91,55 @@ def stale_cells(*places: tuple[int, int | None, date, date]) -> Scope:
     return stale
 
 
-def figures_refresh() -> int:
-    """Recompute the cells recorded as stale, a batch at a time; returns how many records were
-    settled. Safe to run twice or in parallel: it recomputes from the reports and replaces."""
-    settled = 0
+@cache
+def _broker() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, **settings.REDIS_OPTIONS)  # bounded timeouts
+
+
+def _enqueue_refresh() -> None:
+    """Enqueue a refresh, unless one is queued and has not started: that one starts after this
+    commit, and takes every stale record there is then, this one's too. While the worker is busy,
+    a change costs one Redis SET instead of a message (a third of the time).
+
+    With the broker down the change is kept all the same (its stale records are committed): the
+    sweep refreshes them once the broker is back, and the request that made it succeeds."""
+    if _queue is None:
+        raise ImproperlyConfigured(
+            "No way to enqueue a figures refresh is registered: 'tasks' must be in INSTALLED_APPS."
+        )
+    if _queue.in_process():
+        _queue.enqueue()  # the refresh, here and now
+        return
+    try:
+        if not _broker().set(QUEUED, 1, nx=True, ex=QUEUED_SECONDS):
+            return  # one is queued already
+    except BROKER_ERRORS as error:
+        logger.warning("Figures refresh not enqueued (%s); the sweep will refresh them.", error)
+        return
+    try:
+        _queue.enqueue()
+    except BROKER_ERRORS as error:
+        with suppress(*BROKER_ERRORS):
+            _broker().delete(QUEUED)  # nothing was queued after all
+        logger.warning("Figures refresh not enqueued (%s); the sweep will refresh them.", error)
+
+
+def figures_forget_queued() -> None:
+    """Forget that a refresh is queued (its message was purged): the next change enqueues one."""
+    if settings.REDIS_URL:
+        _broker().delete(QUEUED)
+
+
+def figures_refresh(*, from_queue: bool = False) -> int:
+    """Refresh the cells marked stale, a claim at a time; returns how many stale records were
+    refreshed. `from_queue`: this is the refresh a change enqueued, starting now, so the next
+    change enqueues another."""
+    if from_queue:
+        try:
+            figures_forget_queued()
+        except BROKER_ERRORS as error:  # the marker expires by itself; the refresh matters
+            logger.warning("The queued-refresh marker stays until it expires (%s).", error)
+    refreshed = 0
     while True:
         with transaction.atomic():
             claimed = list(
@@ -97,10 +148,19 @@ def figures_refresh() -> int:
                 .values_list("id", "area_id", "agency_id", "since", "until")[:CLAIM]
             )
             if not claimed:
-                return settled
+                return refreshed
             engine.refresh(stale_cells(*(row[1:] for row in claimed)))
             StaleFigure.objects.filter(id__in=[row[0] for row in claimed]).delete()
-            settled += len(claimed)
+            refreshed += len(claimed)
+
+
+def figures_sweep() -> int:
+    """The periodic refresh: settles what lost messages, killed workers or a broker outage left
+    stale. Returns how many stale records it refreshed."""
+    refreshed = figures_refresh()
+    if refreshed:
+        logger.info("The sweep refreshed %d stale record(s).", refreshed)
+    return refreshed
 
 
 def figures_rebuild() -> None:
