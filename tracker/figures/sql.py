@@ -376,30 +376,41 @@ below_before AS (  -- the children's growth in those stretches, before that day
 )"""
 
 
-def _stretches(d: Dialect) -> str:
+def _stretches(d: Dialect, has_children: bool) -> str:
     # A day that goes on from the day before, with no first day found since the first day
     # replaced, is in the stretch that reached into it (`stretches_before`).
     stretch = (
         "CASE WHEN f.{m}_starts IS NOT NULL THEN COALESCE("
         "MAX(CASE WHEN f.{m}_starts = 1 THEN f.date END) OVER w, b.{m}_stretch) END AS {m}_stretch"
     )
-    carried = "CASE WHEN st.{m}_stretch = b.{m}_stretch THEN {t}.{m} END"
+    carried = "CASE WHEN {s}.{m}_stretch = b.{m}_stretch THEN {t}.{m} END"
+    # An agency's reports in the stretch so far: its running total less the running total it
+    # had before its first row in the stretch (running totals only grow, so the last such
+    # "before" is the largest). One ordering of the agency's rows serves every metric.
+    before_stretch = (
+        "MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.{m}_stretch "
+        "THEN r.{m}_running - r.{m}_share END) OVER a"
+    )
     agency = plus(
-        "SUM(af.{m}) OVER (PARTITION BY af.area_id, af.agency_id, st.{m}_stretch "
-        "ORDER BY af.date ROWS UNBOUNDED PRECEDING)",
-        carried.replace("{t}", "ab"),
+        f"CASE WHEN r.{{m}}_stretch IS NOT NULL THEN r.{{m}}_running - {before_stretch} END",
+        carried.replace("{s}", "r").replace("{t}", "ab"),
     )
     now = "ROWS UNBOUNDED PRECEDING"
     then = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
 
     def accounts(i: int, m: str) -> str:
-        agencies = carried.format(m=m, t="lb")
-        below = carried.format(m=m, t="bb")
+        agencies = carried.format(m=m, s="st", t="lb")
+        below = carried.format(m=m, s="st", t="bb")
+        grown, grown_before = (
+            (f"SUM(st.{m}_grown_below) OVER (s{i} {now})",
+             f"SUM(st.{m}_grown_below) OVER (s{i} {then})")
+            if has_children else ("NULL", "NULL")
+        )  # fmt: skip
         return (
             f"{d.greatest(f'MAX(la.{m}) OVER (s{i} {now})', agencies)} AS {m}_agencies, "
             f"{d.greatest(f'MAX(la.{m}) OVER (s{i} {then})', agencies)} AS {m}_agencies_before, "
-            f"{plus(f'SUM(st.{m}_grown_below) OVER (s{i} {now})', below)} AS {m}_below, "
-            f"{plus(f'SUM(st.{m}_grown_below) OVER (s{i} {then})', below)} AS {m}_below_before"
+            f"{plus(grown, below)} AS {m}_below, "
+            f"{plus(grown_before, below)} AS {m}_below_before"
         )
 
     windows = _columns("s{i} AS (PARTITION BY st.area_id, st.{m}_stretch ORDER BY st.date)")
@@ -410,12 +421,26 @@ day_stretches AS (  -- rule 7: the first day of each metric's stretch
     LEFT JOIN stretches_before b ON b.area_id = f.area_id
     WINDOW w AS (PARTITION BY f.area_id ORDER BY f.date ROWS UNBOUNDED PRECEDING)
 ),
-agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
-    SELECT af.area_id, af.date, {_columns(agency + " AS {m}")}
+agency_running AS (  -- rule 7: each agency's own reports here added up so far, day by day
+    SELECT af.area_id, af.agency_id, af.date, LAG(af.date) OVER a AS previous_day,
+           {
+        _columns(
+            "st.{m}_stretch, COALESCE(af.{m}, 0) AS {m}_share, "
+            "SUM(COALESCE(af.{m}, 0)) OVER a AS {m}_running"
+        )
+    }
     FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
     JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
-    LEFT JOIN stretches_before b ON b.area_id = af.area_id
-    LEFT JOIN agencies_before ab ON ab.area_id = af.area_id AND ab.agency_id = af.agency_id
+    WHERE af.date >= s.since_day
+    WINDOW a AS (PARTITION BY af.area_id, af.agency_id ORDER BY af.date ROWS UNBOUNDED PRECEDING)
+),
+agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
+    SELECT r.area_id, r.date, {_columns(agency + " AS {m}")}
+    FROM agency_running r
+    LEFT JOIN stretches_before b ON b.area_id = r.area_id
+    LEFT JOIN agencies_before ab ON ab.area_id = r.area_id AND ab.agency_id = r.agency_id
+    WINDOW a AS (PARTITION BY r.area_id, r.agency_id ORDER BY r.date ROWS UNBOUNDED PRECEDING)
 ),
 largest_agency_accounts AS (
     SELECT area_id, date, {_columns("MAX({m}) AS {m}")}
@@ -476,7 +501,7 @@ pending_counts AS (
     JOIN scope s ON s.area_id = p.area_id
     WHERE p.date >= s.since_day
 ), {_children(has_children)}, {_before(fresh)}, {_carried(d, fresh)}, {_day_figures(d)},
-{_stretches(d)},
+{_stretches(d, has_children)},
 day_growth AS (
     SELECT a.area_id, a.date, {_columns("{m}_stretch")},
            {LIST.join(_growth(d, m) for m in METRICS)}
