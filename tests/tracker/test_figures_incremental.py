@@ -20,7 +20,7 @@ from tests.tracker.test_figures_rules import (
 )
 from tracker import services
 from tracker.errors import StateError
-from tracker.models import Report, Role
+from tracker.models import Report, ReportRevision, Role
 from tracker.services.figures import figures_differences, figures_refresh
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +54,17 @@ steps = st.lists(st.one_of(create, create, create, act, move), min_size=2, max_s
 
 
 def records() -> list[R]:
+    """The reports as the rules see them, and pending revisions as pending reports where they
+    would apply (they count in `pending_reports` only)."""
+    revisions = ReportRevision.objects.filter(status="pending").select_related("report__agency")
     return [
         R(r.pk, r.agency.code, r.area.pcode, r.period_start, r.period_end, r.status,
           r.cumulative, r.created_at, {m: getattr(r, m) for m in METRICS})
         for r in Report.objects.select_related("agency", "area")
+    ] + [
+        R(-v.pk, v.report.agency.code, v.area.pcode, v.period_start, v.period_end, "pending",
+          v.cumulative, v.created_at, {m: getattr(v, m) for m in METRICS})
+        for v in revisions.select_related("area")
     ]  # fmt: skip
 
 

@@ -233,7 +233,8 @@ FROM agency_days"""
 
 @cache
 def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
-    """Pending reports about each area or below covering each day, from `since` to `until`."""
+    """Pending reports and revisions about each area or below covering each day, from `since` to
+    `until`."""
     below = """
     UNION ALL
     SELECT a.parent_id, p.date, p.pending
@@ -243,13 +244,17 @@ def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
     WHERE p.date >= s.since_day AND p.date <= s.until_day"""
     first = later(d.number("r.period_start"), "s.since_n")
     last = earlier(d.number("r.period_end"), "s.until_n")
+    pending = " UNION ALL ".join(
+        f"SELECT area_id, period_start, period_end FROM {table} WHERE status = 'pending'"
+        for table in ("tracker_report", "tracker_reportrevision")
+    )
     return f"""WITH {_scope(scope)},
-counted AS (
+counted AS (  -- pending reports, and pending revisions where they would apply
     SELECT r.area_id, {d.day("c.n")} AS date, 1 AS pending
-    FROM tracker_report r
+    FROM ({pending}) r
     JOIN scope s ON s.area_id = r.area_id
     {d.days("c", first, last)}
-    WHERE r.status = 'pending' AND r.period_end >= s.since_day
+    WHERE r.period_end >= s.since_day
       AND r.period_start <= s.until_day{below if has_children else ""}
 )
 INSERT INTO tracker_pendingfigure (area_id, date, pending)
