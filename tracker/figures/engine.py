@@ -189,7 +189,7 @@ def refresh(stale: Scope) -> None:
 
 
 def rebuild() -> None:
-    """Recompute every figure from scratch, in one transaction: readers see the old figures
+    """Rebuild every figure from the reports, in one transaction: readers see the old figures
     until it commits. Stale records written before it started are settled by it."""
     calendar_ensure()
     settled = StaleFigure.objects.order_by("-id").values_list("id", flat=True).first() or 0

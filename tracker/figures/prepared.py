@@ -1,5 +1,5 @@
 """The engine's statements on PostgreSQL, prepared once per connection with the areas passed as
-arrays, which saves parsing and planning them again for every recompute."""
+arrays, which saves parsing and planning them again for every refresh."""
 
 import re
 import weakref

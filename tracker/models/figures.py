@@ -149,11 +149,11 @@ class PendingFigure(models.Model):
 
 
 class StaleFigure(models.Model):
-    """Cells whose figures must be computed again: the area and its ancestors, from `since` on
+    """Stale cells, to refresh: the area and its ancestors, from `since` on
     (the areas above it from `since` to `until`); of the agency rows, only the agency's.
 
     Written in the same transaction as the change that makes them stale, so a lost message to the
-    worker is found again by the periodic sweep. Deleted once the figures are recomputed.
+    worker is found again by the periodic sweep. Deleted once the figures are refreshed.
     """
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")

@@ -164,7 +164,7 @@ def figures_sweep() -> int:
 
 
 def figures_rebuild() -> None:
-    """Recompute every figure from scratch, atomically."""
+    """Rebuild every figure from the reports, atomically."""
     engine.rebuild()
 
 

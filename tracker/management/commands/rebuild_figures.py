@@ -8,7 +8,7 @@ from tracker.services.figures import figures_differences, figures_rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute every daily figure from the reports, atomically (readers never see half)."
+    help = "Rebuild every daily figure from the reports, atomically (readers never see half)."
 
     def add_arguments(self, parser):
         parser.add_argument(
