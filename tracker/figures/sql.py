@@ -378,17 +378,31 @@ below_before AS (  -- the children's growth in those stretches, before that day
     JOIN stretches_before b ON b.area_id = a.parent_id
     WHERE f.date < s.since_day AND ({_columns("f.date >= b.{m}_stretch", sep=" OR ")})
     GROUP BY a.parent_id
+),
+carried_accounts AS (  -- a row for each metric's stretch that reached into the first day
+    SELECT b.area_id, m.m AS metric, {_pick("b.{m}_stretch")} AS stretch,
+           {_pick("lb.{m}")} AS agencies, {_pick("bb.{m}")} AS below,
+           {_pick("lb.{m}")} AS agencies_before, {_pick("bb.{m}")} AS below_before
+    FROM stretches_before b
+    CROSS JOIN metric m
+    LEFT JOIN largest_before lb ON lb.area_id = b.area_id
+    LEFT JOIN below_before bb ON bb.area_id = b.area_id
 )"""
 
 
-def _stretches(d: Dialect, has_children: bool) -> str:
+def _pick(template: str) -> str:
+    """One metric's column of an unpivoted row (`metric` numbers METRICS)."""
+    whens = " ".join(f"WHEN {i} THEN {template.format(m=m)}" for i, m in enumerate(METRICS))
+    return f"CASE m.m {whens} END"
+
+
+def _stretches(d: Dialect, has_children: bool, fresh: bool) -> str:
     # A day that goes on from the day before, with no first day found since the first day
     # replaced, is in the stretch that reached into it (`stretches_before`).
     stretch = (
         "CASE WHEN f.{m}_starts IS NOT NULL THEN COALESCE("
         "MAX(CASE WHEN f.{m}_starts = 1 THEN f.date END) OVER w, b.{m}_stretch) END AS {m}_stretch"
     )
-    carried = "CASE WHEN {s}.{m}_stretch = b.{m}_stretch THEN {t}.{m} END"
     # An agency's reports in the stretch so far: its running total less the running total it
     # had before its first row in the stretch (running totals only grow, so the last such
     # "before" is the largest). One ordering of the agency's rows serves every metric.
@@ -396,29 +410,24 @@ def _stretches(d: Dialect, has_children: bool) -> str:
         "MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.{m}_stretch "
         "THEN r.{m}_running - r.{m}_share END) OVER a"
     )
-    agency = plus(
-        f"CASE WHEN r.{{m}}_stretch IS NOT NULL THEN r.{{m}}_running - {before_stretch} END",
-        carried.replace("{s}", "r").replace("{t}", "ab"),
+    agency = "CASE WHEN r.{m}_stretch IS NOT NULL THEN r.{m}_running - " + before_stretch + " END"
+    if not fresh:
+        agency = plus(agency, "CASE WHEN r.{m}_stretch = b.{m}_stretch THEN ab.{m} END")
+    carried = (
+        ""
+        if fresh
+        else """
+    LEFT JOIN stretches_before b ON b.area_id = r.area_id
+    LEFT JOIN agencies_before ab ON ab.area_id = r.area_id AND ab.agency_id = r.agency_id"""
     )
     now = "ROWS UNBOUNDED PRECEDING"
     then = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
-
-    def accounts(i: int, m: str) -> str:
-        agencies = carried.format(m=m, s="st", t="lb")
-        below = carried.format(m=m, s="st", t="bb")
-        grown, grown_before = (
-            (f"SUM(st.{m}_grown_below) OVER (s{i} {now})",
-             f"SUM(st.{m}_grown_below) OVER (s{i} {then})")
-            if has_children else ("NULL", "NULL")
-        )  # fmt: skip
-        return (
-            f"{d.greatest(f'MAX(la.{m}) OVER (s{i} {now})', agencies)} AS {m}_agencies, "
-            f"{d.greatest(f'MAX(la.{m}) OVER (s{i} {then})', agencies)} AS {m}_agencies_before, "
-            f"{plus(grown, below)} AS {m}_below, "
-            f"{plus(grown_before, below)} AS {m}_below_before"
-        )
-
-    windows = _columns("s{i} AS (PARTITION BY st.area_id, st.{m}_stretch ORDER BY st.date)")
+    below = (
+        f"CAST(SUM(sd.grown_below) OVER (s {now}) AS BIGINT) AS below, "
+        f"CAST(SUM(sd.grown_below) OVER (s {then}) AS BIGINT) AS below_before"
+        if has_children
+        else "CAST(NULL AS BIGINT) AS below, CAST(NULL AS BIGINT) AS below_before"
+    )
     return f"""
 day_stretches AS (  -- rule 7: the first day of each metric's stretch
     SELECT f.*, {_columns(stretch)}
@@ -431,7 +440,7 @@ agency_running AS (  -- rule 7: each agency's own reports here added up so far, 
            {
         _columns(
             "st.{m}_stretch, COALESCE(af.{m}, 0) AS {m}_share, "
-            "SUM(COALESCE(af.{m}, 0)) OVER a AS {m}_running"
+            "CAST(SUM(COALESCE(af.{m}, 0)) OVER a AS BIGINT) AS {m}_running"
         )
     }
     FROM tracker_agencyfigure af
@@ -442,34 +451,55 @@ agency_running AS (  -- rule 7: each agency's own reports here added up so far, 
 ),
 agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
     SELECT r.area_id, r.date, {_columns(agency + " AS {m}")}
-    FROM agency_running r
-    LEFT JOIN stretches_before b ON b.area_id = r.area_id
-    LEFT JOIN agencies_before ab ON ab.area_id = r.area_id AND ab.agency_id = r.agency_id
+    FROM agency_running r{carried}
     WINDOW a AS (PARTITION BY r.area_id, r.agency_id ORDER BY r.date ROWS UNBOUNDED PRECEDING)
 ),
 largest_agency_accounts AS (
     SELECT area_id, date, {_columns("MAX({m}) AS {m}")}
     FROM agency_accounts GROUP BY area_id, date
 ),
+stretch_days AS (  -- rule 7, a row for each metric's stretch and day: the largest agency
+                   -- account that day, and what the children grew by
+    SELECT st.area_id, st.date, m.m AS metric, {_pick("st.{m}_stretch")} AS stretch,
+           {_pick("la.{m}")} AS agencies, {_pick("st.{m}_grown_below")} AS grown_below
+    FROM day_stretches st
+    CROSS JOIN metric m
+    LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
+    WHERE {_pick("st.{m}_stretch")} IS NOT NULL
+),
 stretch_accounts AS (  -- rule 7: the largest agency account and the children's growth in the
                        -- stretch, up to this day and up to the day before
-    SELECT st.area_id, st.date, {_columns("st.{m}_stretch")},
-           {LIST.join(accounts(i, m) for i, m in enumerate(METRICS))}
-    FROM day_stretches st
-    LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
-    LEFT JOIN stretches_before b ON b.area_id = st.area_id
-    LEFT JOIN largest_before lb ON lb.area_id = st.area_id
-    LEFT JOIN below_before bb ON bb.area_id = st.area_id
-    WINDOW {windows}
+    SELECT sd.area_id, sd.date, sd.metric, sd.stretch,
+           MAX(sd.agencies) OVER (s {now}) AS agencies,
+           MAX(sd.agencies) OVER (s {then}) AS agencies_before, {below}
+    FROM stretch_days sd
+    WINDOW s AS (PARTITION BY sd.area_id, sd.metric, sd.stretch ORDER BY sd.date)
 )"""
 
 
-def _growth(d: Dialect, m: str) -> str:
-    """Rule 7: how much the stretch's largest account grew on the day."""
-    now = d.greatest(f"a.{m}_agencies", f"a.{m}_below")
-    before = d.greatest(f"a.{m}_agencies_before", f"a.{m}_below_before")
-    grown = f"{now} - COALESCE({before}, 0)"
-    return f"CASE WHEN a.{m}_stretch IS NOT NULL THEN {grown} END AS {m}_growth"
+def _day_growth(d: Dialect, fresh: bool) -> str:
+    """Rule 7: how much each stretch's largest account grew on the day, a column a metric."""
+    accounts = ("a.agencies", "a.agencies_before", "a.below", "a.below_before")
+    carried = ""
+    if not fresh:  # the accounts of the stretch that reached into the first day replaced
+        accounts = tuple(
+            (d.greatest if name.startswith("a.agencies") else plus)(name, f"c.{name[2:]}")
+            for name in accounts
+        )
+        carried = """
+    LEFT JOIN carried_accounts c
+      ON c.area_id = a.area_id AND c.metric = a.metric AND c.stretch = a.stretch"""
+    now = d.greatest(accounts[0], accounts[2])
+    before = d.greatest(accounts[1], accounts[3])
+    return f"""
+stretch_growth AS (
+    SELECT a.area_id, a.date, a.metric, {now} - COALESCE({before}, 0) AS growth
+    FROM stretch_accounts a{carried}
+),
+day_growth AS (
+    SELECT area_id, date, {_columns("MAX(CASE WHEN metric = {i} THEN growth END) AS {m}_growth")}
+    FROM stretch_growth GROUP BY area_id, date
+)"""
 
 
 @cache
@@ -484,14 +514,17 @@ def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = Fal
     )
     values = _columns("st.{m}, st.{m}_low, st.{m}_high")
     cumulative = _columns(
-        plus("b.{m}", "SUM(g.{m}_growth) OVER w") + " AS {m}_cumulative, g.{m}_growth"
+        plus("b.{m}", "CAST(SUM(g.{m}_growth) OVER w AS BIGINT)")
+        + " AS {m}_cumulative, g.{m}_growth"
     )
     growth = _columns(  # what the cumulative grew since the area's previous row, for its parent
         "CASE WHEN {m}_cumulative IS NOT NULL THEN COALESCE({m}_growth, 0) END"
     )
     stretches = _columns("{m}_stretch")
     figure_columns = _columns("{m}, {m}_low, {m}_high, {m}_cumulative")
+    metrics = ", ".join(f"({i})" for i in range(len(METRICS)))
     return f"""WITH {_scope(scope)},
+metric(m) AS (VALUES {metrics}),
 own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
                   -- totals; a row for every day an agency covers here or below (rule 1)
     SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
@@ -506,17 +539,12 @@ pending_counts AS (
     JOIN scope s ON s.area_id = p.area_id
     WHERE p.date >= s.since_day
 ), {_children(has_children)}, {_before(fresh)}, {_carried(d, fresh)}, {_day_figures(d)},
-{_stretches(d, has_children)},
-day_growth AS (
-    SELECT a.area_id, a.date, {_columns("{m}_stretch")},
-           {LIST.join(_growth(d, m) for m in METRICS)}
-    FROM stretch_accounts a
-),
+{_stretches(d, has_children, fresh)}, {_day_growth(d, fresh)},
 cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
     SELECT st.area_id, st.date, st.reports, st.agencies, st.pending,
            {values}, {_columns("st.{m}_stretch")}, {cumulative}
     FROM day_stretches st
-    JOIN day_growth g ON g.area_id = st.area_id AND g.date = st.date
+    LEFT JOIN day_growth g ON g.area_id = st.area_id AND g.date = st.date
     LEFT JOIN cumulative_before b ON b.area_id = st.area_id
     WINDOW w AS (PARTITION BY st.area_id ORDER BY st.date ROWS UNBOUNDED PRECEDING)
 )

@@ -1,4 +1,5 @@
 WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS (SELECT id, CAST(NULL AS BIGINT), %s, %s, %s, %s FROM tracker_area WHERE level = %s),
+metric(m) AS (VALUES (0), (1), (2), (3), (4), (5)),
 own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
                   -- totals; a row for every day an agency covers here or below (rule 1)
     SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, MAX(af.displaced) AS displaced, MIN(af.displaced) AS displaced_low, CAST(SUM(af.displaced) AS BIGINT) AS displaced_high, MAX(af.displaced_joined) AS displaced_joined,
@@ -52,12 +53,12 @@ day_stretches AS (  -- rule 7: the first day of each metric's stretch
 ),
 agency_running AS (  -- rule 7: each agency's own reports here added up so far, day by day
     SELECT af.area_id, af.agency_id, af.date, LAG(af.date) OVER a AS previous_day,
-           st.displaced_stretch, COALESCE(af.displaced, 0) AS displaced_share, SUM(COALESCE(af.displaced, 0)) OVER a AS displaced_running,
-           st.returned_stretch, COALESCE(af.returned, 0) AS returned_share, SUM(COALESCE(af.returned, 0)) OVER a AS returned_running,
-           st.killed_stretch, COALESCE(af.killed, 0) AS killed_share, SUM(COALESCE(af.killed, 0)) OVER a AS killed_running,
-           st.injured_stretch, COALESCE(af.injured, 0) AS injured_share, SUM(COALESCE(af.injured, 0)) OVER a AS injured_running,
-           st.killed_children_stretch, COALESCE(af.killed_children, 0) AS killed_children_share, SUM(COALESCE(af.killed_children, 0)) OVER a AS killed_children_running,
-           st.injured_children_stretch, COALESCE(af.injured_children, 0) AS injured_children_share, SUM(COALESCE(af.injured_children, 0)) OVER a AS injured_children_running
+           st.displaced_stretch, COALESCE(af.displaced, 0) AS displaced_share, CAST(SUM(COALESCE(af.displaced, 0)) OVER a AS BIGINT) AS displaced_running,
+           st.returned_stretch, COALESCE(af.returned, 0) AS returned_share, CAST(SUM(COALESCE(af.returned, 0)) OVER a AS BIGINT) AS returned_running,
+           st.killed_stretch, COALESCE(af.killed, 0) AS killed_share, CAST(SUM(COALESCE(af.killed, 0)) OVER a AS BIGINT) AS killed_running,
+           st.injured_stretch, COALESCE(af.injured, 0) AS injured_share, CAST(SUM(COALESCE(af.injured, 0)) OVER a AS BIGINT) AS injured_running,
+           st.killed_children_stretch, COALESCE(af.killed_children, 0) AS killed_children_share, CAST(SUM(COALESCE(af.killed_children, 0)) OVER a AS BIGINT) AS killed_children_running,
+           st.injured_children_stretch, COALESCE(af.injured_children, 0) AS injured_children_share, CAST(SUM(COALESCE(af.injured_children, 0)) OVER a AS BIGINT) AS injured_children_running
     FROM tracker_agencyfigure af
     JOIN scope s ON s.area_id = af.area_id
     JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
@@ -65,15 +66,13 @@ agency_running AS (  -- rule 7: each agency's own reports here added up so far, 
     WINDOW a AS (PARTITION BY af.area_id, af.agency_id ORDER BY af.date ROWS UNBOUNDED PRECEDING)
 ),
 agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
-    SELECT r.area_id, r.date, CASE WHEN CASE WHEN r.displaced_stretch IS NOT NULL THEN r.displaced_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.displaced_stretch THEN r.displaced_running - r.displaced_share END) OVER a END IS NULL AND CASE WHEN r.displaced_stretch = b.displaced_stretch THEN ab.displaced END IS NULL THEN NULL ELSE COALESCE(CASE WHEN r.displaced_stretch IS NOT NULL THEN r.displaced_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.displaced_stretch THEN r.displaced_running - r.displaced_share END) OVER a END, 0) + COALESCE(CASE WHEN r.displaced_stretch = b.displaced_stretch THEN ab.displaced END, 0) END AS displaced,
-           CASE WHEN CASE WHEN r.returned_stretch IS NOT NULL THEN r.returned_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.returned_stretch THEN r.returned_running - r.returned_share END) OVER a END IS NULL AND CASE WHEN r.returned_stretch = b.returned_stretch THEN ab.returned END IS NULL THEN NULL ELSE COALESCE(CASE WHEN r.returned_stretch IS NOT NULL THEN r.returned_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.returned_stretch THEN r.returned_running - r.returned_share END) OVER a END, 0) + COALESCE(CASE WHEN r.returned_stretch = b.returned_stretch THEN ab.returned END, 0) END AS returned,
-           CASE WHEN CASE WHEN r.killed_stretch IS NOT NULL THEN r.killed_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.killed_stretch THEN r.killed_running - r.killed_share END) OVER a END IS NULL AND CASE WHEN r.killed_stretch = b.killed_stretch THEN ab.killed END IS NULL THEN NULL ELSE COALESCE(CASE WHEN r.killed_stretch IS NOT NULL THEN r.killed_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.killed_stretch THEN r.killed_running - r.killed_share END) OVER a END, 0) + COALESCE(CASE WHEN r.killed_stretch = b.killed_stretch THEN ab.killed END, 0) END AS killed,
-           CASE WHEN CASE WHEN r.injured_stretch IS NOT NULL THEN r.injured_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.injured_stretch THEN r.injured_running - r.injured_share END) OVER a END IS NULL AND CASE WHEN r.injured_stretch = b.injured_stretch THEN ab.injured END IS NULL THEN NULL ELSE COALESCE(CASE WHEN r.injured_stretch IS NOT NULL THEN r.injured_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.injured_stretch THEN r.injured_running - r.injured_share END) OVER a END, 0) + COALESCE(CASE WHEN r.injured_stretch = b.injured_stretch THEN ab.injured END, 0) END AS injured,
-           CASE WHEN CASE WHEN r.killed_children_stretch IS NOT NULL THEN r.killed_children_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.killed_children_stretch THEN r.killed_children_running - r.killed_children_share END) OVER a END IS NULL AND CASE WHEN r.killed_children_stretch = b.killed_children_stretch THEN ab.killed_children END IS NULL THEN NULL ELSE COALESCE(CASE WHEN r.killed_children_stretch IS NOT NULL THEN r.killed_children_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.killed_children_stretch THEN r.killed_children_running - r.killed_children_share END) OVER a END, 0) + COALESCE(CASE WHEN r.killed_children_stretch = b.killed_children_stretch THEN ab.killed_children END, 0) END AS killed_children,
-           CASE WHEN CASE WHEN r.injured_children_stretch IS NOT NULL THEN r.injured_children_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.injured_children_stretch THEN r.injured_children_running - r.injured_children_share END) OVER a END IS NULL AND CASE WHEN r.injured_children_stretch = b.injured_children_stretch THEN ab.injured_children END IS NULL THEN NULL ELSE COALESCE(CASE WHEN r.injured_children_stretch IS NOT NULL THEN r.injured_children_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.injured_children_stretch THEN r.injured_children_running - r.injured_children_share END) OVER a END, 0) + COALESCE(CASE WHEN r.injured_children_stretch = b.injured_children_stretch THEN ab.injured_children END, 0) END AS injured_children
+    SELECT r.area_id, r.date, CASE WHEN r.displaced_stretch IS NOT NULL THEN r.displaced_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.displaced_stretch THEN r.displaced_running - r.displaced_share END) OVER a END AS displaced,
+           CASE WHEN r.returned_stretch IS NOT NULL THEN r.returned_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.returned_stretch THEN r.returned_running - r.returned_share END) OVER a END AS returned,
+           CASE WHEN r.killed_stretch IS NOT NULL THEN r.killed_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.killed_stretch THEN r.killed_running - r.killed_share END) OVER a END AS killed,
+           CASE WHEN r.injured_stretch IS NOT NULL THEN r.injured_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.injured_stretch THEN r.injured_running - r.injured_share END) OVER a END AS injured,
+           CASE WHEN r.killed_children_stretch IS NOT NULL THEN r.killed_children_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.killed_children_stretch THEN r.killed_children_running - r.killed_children_share END) OVER a END AS killed_children,
+           CASE WHEN r.injured_children_stretch IS NOT NULL THEN r.injured_children_running - MAX(CASE WHEN r.previous_day IS NULL OR r.previous_day < r.injured_children_stretch THEN r.injured_children_running - r.injured_children_share END) OVER a END AS injured_children
     FROM agency_running r
-    LEFT JOIN stretches_before b ON b.area_id = r.area_id
-    LEFT JOIN agencies_before ab ON ab.area_id = r.area_id AND ab.agency_id = r.agency_id
     WINDOW a AS (PARTITION BY r.area_id, r.agency_id ORDER BY r.date ROWS UNBOUNDED PRECEDING)
 ),
 largest_agency_accounts AS (
@@ -85,46 +84,35 @@ largest_agency_accounts AS (
            MAX(injured_children) AS injured_children
     FROM agency_accounts GROUP BY area_id, date
 ),
+stretch_days AS (  -- rule 7, a row for each metric's stretch and day: the largest agency
+                   -- account that day, and what the children grew by
+    SELECT st.area_id, st.date, m.m AS metric, CASE m.m WHEN 0 THEN st.displaced_stretch WHEN 1 THEN st.returned_stretch WHEN 2 THEN st.killed_stretch WHEN 3 THEN st.injured_stretch WHEN 4 THEN st.killed_children_stretch WHEN 5 THEN st.injured_children_stretch END AS stretch,
+           CASE m.m WHEN 0 THEN la.displaced WHEN 1 THEN la.returned WHEN 2 THEN la.killed WHEN 3 THEN la.injured WHEN 4 THEN la.killed_children WHEN 5 THEN la.injured_children END AS agencies, CASE m.m WHEN 0 THEN st.displaced_grown_below WHEN 1 THEN st.returned_grown_below WHEN 2 THEN st.killed_grown_below WHEN 3 THEN st.injured_grown_below WHEN 4 THEN st.killed_children_grown_below WHEN 5 THEN st.injured_children_grown_below END AS grown_below
+    FROM day_stretches st
+    CROSS JOIN metric m
+    LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
+    WHERE CASE m.m WHEN 0 THEN st.displaced_stretch WHEN 1 THEN st.returned_stretch WHEN 2 THEN st.killed_stretch WHEN 3 THEN st.injured_stretch WHEN 4 THEN st.killed_children_stretch WHEN 5 THEN st.injured_children_stretch END IS NOT NULL
+),
 stretch_accounts AS (  -- rule 7: the largest agency account and the children's growth in the
                        -- stretch, up to this day and up to the day before
-    SELECT st.area_id, st.date, st.displaced_stretch,
-           st.returned_stretch,
-           st.killed_stretch,
-           st.injured_stretch,
-           st.killed_children_stretch,
-           st.injured_children_stretch,
-           GREATEST(MAX(la.displaced) OVER (s0 ROWS UNBOUNDED PRECEDING), CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END) AS displaced_agencies, GREATEST(MAX(la.displaced) OVER (s0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), CASE WHEN st.displaced_stretch = b.displaced_stretch THEN lb.displaced END) AS displaced_agencies_before, CASE WHEN NULL IS NULL AND CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END, 0) END AS displaced_below, CASE WHEN NULL IS NULL AND CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.displaced_stretch = b.displaced_stretch THEN bb.displaced END, 0) END AS displaced_below_before,
-           GREATEST(MAX(la.returned) OVER (s1 ROWS UNBOUNDED PRECEDING), CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END) AS returned_agencies, GREATEST(MAX(la.returned) OVER (s1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), CASE WHEN st.returned_stretch = b.returned_stretch THEN lb.returned END) AS returned_agencies_before, CASE WHEN NULL IS NULL AND CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END, 0) END AS returned_below, CASE WHEN NULL IS NULL AND CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.returned_stretch = b.returned_stretch THEN bb.returned END, 0) END AS returned_below_before,
-           GREATEST(MAX(la.killed) OVER (s2 ROWS UNBOUNDED PRECEDING), CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END) AS killed_agencies, GREATEST(MAX(la.killed) OVER (s2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), CASE WHEN st.killed_stretch = b.killed_stretch THEN lb.killed END) AS killed_agencies_before, CASE WHEN NULL IS NULL AND CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END, 0) END AS killed_below, CASE WHEN NULL IS NULL AND CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.killed_stretch = b.killed_stretch THEN bb.killed END, 0) END AS killed_below_before,
-           GREATEST(MAX(la.injured) OVER (s3 ROWS UNBOUNDED PRECEDING), CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END) AS injured_agencies, GREATEST(MAX(la.injured) OVER (s3 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), CASE WHEN st.injured_stretch = b.injured_stretch THEN lb.injured END) AS injured_agencies_before, CASE WHEN NULL IS NULL AND CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END, 0) END AS injured_below, CASE WHEN NULL IS NULL AND CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.injured_stretch = b.injured_stretch THEN bb.injured END, 0) END AS injured_below_before,
-           GREATEST(MAX(la.killed_children) OVER (s4 ROWS UNBOUNDED PRECEDING), CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END) AS killed_children_agencies, GREATEST(MAX(la.killed_children) OVER (s4 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN lb.killed_children END) AS killed_children_agencies_before, CASE WHEN NULL IS NULL AND CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END, 0) END AS killed_children_below, CASE WHEN NULL IS NULL AND CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.killed_children_stretch = b.killed_children_stretch THEN bb.killed_children END, 0) END AS killed_children_below_before,
-           GREATEST(MAX(la.injured_children) OVER (s5 ROWS UNBOUNDED PRECEDING), CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END) AS injured_children_agencies, GREATEST(MAX(la.injured_children) OVER (s5 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN lb.injured_children END) AS injured_children_agencies_before, CASE WHEN NULL IS NULL AND CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END, 0) END AS injured_children_below, CASE WHEN NULL IS NULL AND CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END IS NULL THEN NULL ELSE COALESCE(NULL, 0) + COALESCE(CASE WHEN st.injured_children_stretch = b.injured_children_stretch THEN bb.injured_children END, 0) END AS injured_children_below_before
-    FROM day_stretches st
-    LEFT JOIN largest_agency_accounts la ON la.area_id = st.area_id AND la.date = st.date
-    LEFT JOIN stretches_before b ON b.area_id = st.area_id
-    LEFT JOIN largest_before lb ON lb.area_id = st.area_id
-    LEFT JOIN below_before bb ON bb.area_id = st.area_id
-    WINDOW s0 AS (PARTITION BY st.area_id, st.displaced_stretch ORDER BY st.date),
-           s1 AS (PARTITION BY st.area_id, st.returned_stretch ORDER BY st.date),
-           s2 AS (PARTITION BY st.area_id, st.killed_stretch ORDER BY st.date),
-           s3 AS (PARTITION BY st.area_id, st.injured_stretch ORDER BY st.date),
-           s4 AS (PARTITION BY st.area_id, st.killed_children_stretch ORDER BY st.date),
-           s5 AS (PARTITION BY st.area_id, st.injured_children_stretch ORDER BY st.date)
+    SELECT sd.area_id, sd.date, sd.metric, sd.stretch,
+           MAX(sd.agencies) OVER (s ROWS UNBOUNDED PRECEDING) AS agencies,
+           MAX(sd.agencies) OVER (s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS agencies_before, CAST(NULL AS BIGINT) AS below, CAST(NULL AS BIGINT) AS below_before
+    FROM stretch_days sd
+    WINDOW s AS (PARTITION BY sd.area_id, sd.metric, sd.stretch ORDER BY sd.date)
+), 
+stretch_growth AS (
+    SELECT a.area_id, a.date, a.metric, GREATEST(a.agencies, a.below) - COALESCE(GREATEST(a.agencies_before, a.below_before), 0) AS growth
+    FROM stretch_accounts a
 ),
 day_growth AS (
-    SELECT a.area_id, a.date, displaced_stretch,
-           returned_stretch,
-           killed_stretch,
-           injured_stretch,
-           killed_children_stretch,
-           injured_children_stretch,
-           CASE WHEN a.displaced_stretch IS NOT NULL THEN GREATEST(a.displaced_agencies, a.displaced_below) - COALESCE(GREATEST(a.displaced_agencies_before, a.displaced_below_before), 0) END AS displaced_growth,
-           CASE WHEN a.returned_stretch IS NOT NULL THEN GREATEST(a.returned_agencies, a.returned_below) - COALESCE(GREATEST(a.returned_agencies_before, a.returned_below_before), 0) END AS returned_growth,
-           CASE WHEN a.killed_stretch IS NOT NULL THEN GREATEST(a.killed_agencies, a.killed_below) - COALESCE(GREATEST(a.killed_agencies_before, a.killed_below_before), 0) END AS killed_growth,
-           CASE WHEN a.injured_stretch IS NOT NULL THEN GREATEST(a.injured_agencies, a.injured_below) - COALESCE(GREATEST(a.injured_agencies_before, a.injured_below_before), 0) END AS injured_growth,
-           CASE WHEN a.killed_children_stretch IS NOT NULL THEN GREATEST(a.killed_children_agencies, a.killed_children_below) - COALESCE(GREATEST(a.killed_children_agencies_before, a.killed_children_below_before), 0) END AS killed_children_growth,
-           CASE WHEN a.injured_children_stretch IS NOT NULL THEN GREATEST(a.injured_children_agencies, a.injured_children_below) - COALESCE(GREATEST(a.injured_children_agencies_before, a.injured_children_below_before), 0) END AS injured_children_growth
-    FROM stretch_accounts a
+    SELECT area_id, date, MAX(CASE WHEN metric = 0 THEN growth END) AS displaced_growth,
+           MAX(CASE WHEN metric = 1 THEN growth END) AS returned_growth,
+           MAX(CASE WHEN metric = 2 THEN growth END) AS killed_growth,
+           MAX(CASE WHEN metric = 3 THEN growth END) AS injured_growth,
+           MAX(CASE WHEN metric = 4 THEN growth END) AS killed_children_growth,
+           MAX(CASE WHEN metric = 5 THEN growth END) AS injured_children_growth
+    FROM stretch_growth GROUP BY area_id, date
 ),
 cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
     SELECT st.area_id, st.date, st.reports, st.agencies, st.pending,
@@ -138,14 +126,14 @@ cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cum
            st.killed_stretch,
            st.injured_stretch,
            st.killed_children_stretch,
-           st.injured_children_stretch, CASE WHEN b.displaced IS NULL AND SUM(g.displaced_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.displaced, 0) + COALESCE(SUM(g.displaced_growth) OVER w, 0) END AS displaced_cumulative, g.displaced_growth,
-           CASE WHEN b.returned IS NULL AND SUM(g.returned_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.returned, 0) + COALESCE(SUM(g.returned_growth) OVER w, 0) END AS returned_cumulative, g.returned_growth,
-           CASE WHEN b.killed IS NULL AND SUM(g.killed_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.killed, 0) + COALESCE(SUM(g.killed_growth) OVER w, 0) END AS killed_cumulative, g.killed_growth,
-           CASE WHEN b.injured IS NULL AND SUM(g.injured_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.injured, 0) + COALESCE(SUM(g.injured_growth) OVER w, 0) END AS injured_cumulative, g.injured_growth,
-           CASE WHEN b.killed_children IS NULL AND SUM(g.killed_children_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.killed_children, 0) + COALESCE(SUM(g.killed_children_growth) OVER w, 0) END AS killed_children_cumulative, g.killed_children_growth,
-           CASE WHEN b.injured_children IS NULL AND SUM(g.injured_children_growth) OVER w IS NULL THEN NULL ELSE COALESCE(b.injured_children, 0) + COALESCE(SUM(g.injured_children_growth) OVER w, 0) END AS injured_children_cumulative, g.injured_children_growth
+           st.injured_children_stretch, CASE WHEN b.displaced IS NULL AND CAST(SUM(g.displaced_growth) OVER w AS BIGINT) IS NULL THEN NULL ELSE COALESCE(b.displaced, 0) + COALESCE(CAST(SUM(g.displaced_growth) OVER w AS BIGINT), 0) END AS displaced_cumulative, g.displaced_growth,
+           CASE WHEN b.returned IS NULL AND CAST(SUM(g.returned_growth) OVER w AS BIGINT) IS NULL THEN NULL ELSE COALESCE(b.returned, 0) + COALESCE(CAST(SUM(g.returned_growth) OVER w AS BIGINT), 0) END AS returned_cumulative, g.returned_growth,
+           CASE WHEN b.killed IS NULL AND CAST(SUM(g.killed_growth) OVER w AS BIGINT) IS NULL THEN NULL ELSE COALESCE(b.killed, 0) + COALESCE(CAST(SUM(g.killed_growth) OVER w AS BIGINT), 0) END AS killed_cumulative, g.killed_growth,
+           CASE WHEN b.injured IS NULL AND CAST(SUM(g.injured_growth) OVER w AS BIGINT) IS NULL THEN NULL ELSE COALESCE(b.injured, 0) + COALESCE(CAST(SUM(g.injured_growth) OVER w AS BIGINT), 0) END AS injured_cumulative, g.injured_growth,
+           CASE WHEN b.killed_children IS NULL AND CAST(SUM(g.killed_children_growth) OVER w AS BIGINT) IS NULL THEN NULL ELSE COALESCE(b.killed_children, 0) + COALESCE(CAST(SUM(g.killed_children_growth) OVER w AS BIGINT), 0) END AS killed_children_cumulative, g.killed_children_growth,
+           CASE WHEN b.injured_children IS NULL AND CAST(SUM(g.injured_children_growth) OVER w AS BIGINT) IS NULL THEN NULL ELSE COALESCE(b.injured_children, 0) + COALESCE(CAST(SUM(g.injured_children_growth) OVER w AS BIGINT), 0) END AS injured_children_cumulative, g.injured_children_growth
     FROM day_stretches st
-    JOIN day_growth g ON g.area_id = st.area_id AND g.date = st.date
+    LEFT JOIN day_growth g ON g.area_id = st.area_id AND g.date = st.date
     LEFT JOIN cumulative_before b ON b.area_id = st.area_id
     WINDOW w AS (PARTITION BY st.area_id ORDER BY st.date ROWS UNBOUNDED PRECEDING)
 )
