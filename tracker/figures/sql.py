@@ -244,18 +244,20 @@ def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
     WHERE p.date >= s.since_day AND p.date <= s.until_day"""
     first = later(d.number("r.period_start"), "s.since_n")
     last = earlier(d.number("r.period_end"), "s.until_n")
-    pending = " UNION ALL ".join(
-        f"SELECT area_id, period_start, period_end FROM {table} WHERE status = 'pending'"
+    pending = "\n    UNION ALL".join(
+        f"""
+    SELECT r.area_id, {d.day("c.n")} AS date, 1 AS pending
+    FROM {table} r
+    JOIN scope s ON s.area_id = r.area_id
+    {d.days("c", first, last)}
+    WHERE r.status = 'pending' AND r.period_end >= s.since_day
+      AND r.period_start <= s.until_day"""
         for table in ("tracker_report", "tracker_reportrevision")
     )
     return f"""WITH {_scope(scope)},
-counted AS (  -- pending reports, and pending revisions where they would apply
-    SELECT r.area_id, {d.day("c.n")} AS date, 1 AS pending
-    FROM ({pending}) r
-    JOIN scope s ON s.area_id = r.area_id
-    {d.days("c", first, last)}
-    WHERE r.period_end >= s.since_day
-      AND r.period_start <= s.until_day{below if has_children else ""}
+counted AS (  -- pending reports, and pending revisions where they would apply{pending}{
+        below if has_children else ""
+    }
 )
 INSERT INTO tracker_pendingfigure (area_id, date, pending)
 SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date"""

@@ -1,10 +1,17 @@
 WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS (VALUES (%s, %s, %s, %s, %s, %s)),
 counted AS (  -- pending reports, and pending revisions where they would apply
     SELECT r.area_id, date(c.n + 1721424.5) AS date, 1 AS pending
-    FROM (SELECT area_id, period_start, period_end FROM tracker_report WHERE status = 'pending' UNION ALL SELECT area_id, period_start, period_end FROM tracker_reportrevision WHERE status = 'pending') r
+    FROM tracker_report r
     JOIN scope s ON s.area_id = r.area_id
     JOIN tracker_calendarday c ON c.n BETWEEN CASE WHEN CAST(julianday(r.period_start) - 1721424.5 AS INTEGER) > s.since_n THEN CAST(julianday(r.period_start) - 1721424.5 AS INTEGER) ELSE s.since_n END AND CASE WHEN CAST(julianday(r.period_end) - 1721424.5 AS INTEGER) < s.until_n THEN CAST(julianday(r.period_end) - 1721424.5 AS INTEGER) ELSE s.until_n END
-    WHERE r.period_end >= s.since_day
+    WHERE r.status = 'pending' AND r.period_end >= s.since_day
+      AND r.period_start <= s.until_day
+    UNION ALL
+    SELECT r.area_id, date(c.n + 1721424.5) AS date, 1 AS pending
+    FROM tracker_reportrevision r
+    JOIN scope s ON s.area_id = r.area_id
+    JOIN tracker_calendarday c ON c.n BETWEEN CASE WHEN CAST(julianday(r.period_start) - 1721424.5 AS INTEGER) > s.since_n THEN CAST(julianday(r.period_start) - 1721424.5 AS INTEGER) ELSE s.since_n END AND CASE WHEN CAST(julianday(r.period_end) - 1721424.5 AS INTEGER) < s.until_n THEN CAST(julianday(r.period_end) - 1721424.5 AS INTEGER) ELSE s.until_n END
+    WHERE r.status = 'pending' AND r.period_end >= s.since_day
       AND r.period_start <= s.until_day
 )
 INSERT INTO tracker_pendingfigure (area_id, date, pending)
