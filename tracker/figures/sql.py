@@ -17,10 +17,12 @@ Where each rule of DESIGN.md ("How reports become daily figures") is applied:
 | 5. several agencies: do not add | insert_figures | `own_figures` |
 | 6. up the hierarchy | insert_figures | `children_figures`, `day_figures` |
 | 7. cumulatives add up stretches | insert_agencies | `plain_shares`, `series_shares` (`<m>_joined`: a report joins a day to the day before) |
-| | insert_figures | `day_figures` (where a stretch starts), `day_stretches` (its first day), `agency_accounts` and `largest_agency_accounts` (each agency's own reports in the stretch so far), `stretch_accounts` (the children's growth in it), `day_growth` (the largest account's growth), `cumulatives` (separate stretches add up) |
+| | insert_figures | `day_figures` (where each metric's stretch starts), `day_stretches` (its first day), `agency_running` and `agency_accounts` (each agency's own reports in the stretch so far), `stretch_days` and `stretch_accounts` (the largest agency account and the children's growth so far, a row per metric), `stretch_growth` and `day_growth` (what the largest account grew by), `cumulatives` (separate stretches add up) |
+| | a refresh | `stretches_before`, `agencies_before`, `below_before`, `carried_accounts` (the stretch that reaches into the first day replaced, and its accounts by the day before) |
 
-Metrics are columns side by side, as in the tables; only cumulative series are taken apart per
-metric (rule 2 orders each metric's totals on its own). The few expressions that differ between
+Metrics are columns side by side, as in the tables; only cumulative series (rule 2 orders each
+metric's totals on its own) and stretch accounts (each metric's stretches are its own) are
+taken apart per metric. The few expressions that differ between
 PostgreSQL and SQLite (day numbers, a range of days, the larger of two) come from `Dialect`.
 """  # noqa: E501
 
