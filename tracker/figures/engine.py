@@ -31,7 +31,7 @@ LEVEL_SCOPE = "SELECT id, CAST(NULL AS BIGINT), %s, %s, %s, %s FROM tracker_area
 # Incremental scope on PostgreSQL: six arrays, whatever the number of places.
 ARRAY_SCOPE = (
     "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::date[], %s::integer[],"
-    " %s::date[]) AS s(area_id, agency_id, since_n, since_day, until_n, until_day)"
+    f" %s::date[]) AS s({sql.SCOPE_COLUMNS})"
 )
 
 
