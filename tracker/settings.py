@@ -22,6 +22,7 @@ MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 64 * 1024 * 1024)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
 FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 60)
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.25)
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -140,8 +141,7 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_URL = "static/"  # collectstatic copies the files to STATIC_ROOT, where nginx serves them
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
