@@ -22,6 +22,7 @@ MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 64 * 1024 * 1024)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
 FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 60)
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.25)
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -140,8 +141,7 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_URL = "static/"  # collectstatic copies the files to STATIC_ROOT, where nginx serves them
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -186,6 +186,14 @@ SIMPLE_HISTORY_REVERT_DISABLED = True  # reverting would bypass the services
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True  # reasons can be long
 # Static files (admin, API docs) are served by the service itself: no CDN, no separate server.
 WHITENOISE_USE_FINDERS = True
+# Beat keeps its schedule and a lock in Redis (tasks/beat.py): a second beat started by mistake
+# waits for the lock instead of sending every task twice, and takes over within the lock's
+# timeout when the first one dies. Beat looks at its schedule and renews the lock every 5 s.
+CELERY_BEAT_SCHEDULER = "tasks.beat:Scheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_REDIS_OPTIONS = REDIS_OPTIONS
+CELERY_REDBEAT_LOCK_TIMEOUT = 30
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "tracker.purge_idempotency_keys", "schedule": 3600.0},
     # The sweep: refreshes stale figures whose message was lost (a worker killed, Redis down).

@@ -1,0 +1,7 @@
+# The production recipe's own variables, with their defaults (README, "Production"); sourced by
+# bin/production and deploy/run. The tracker's settings are read by tracker/settings.py.
+: "${PROXY_LISTEN:=127.0.0.1:8080}"   # where nginx listens: the address clients use
+: "${GUNICORN_LISTEN:=127.0.0.1:8000}"   # where gunicorn listens, behind nginx
+: "${WEB_CONCURRENCY:=4}"   # gunicorn's worker processes
+: "${RUN_DIR:=$PWD/var}"   # logs, sockets, pid files, nginx's buffers and its rendered config
+export PROXY_LISTEN GUNICORN_LISTEN WEB_CONCURRENCY RUN_DIR
