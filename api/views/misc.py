@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tracker.middleware import request_id
 from tracker.selectors import service_health
 
 
@@ -60,8 +61,13 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """An error no view handled: a 500 naming the request id, which its logged traceback has."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "The server failed; the request was not applied."}, status=500
+            {
+                "detail": "The server failed; the request was not applied.",
+                "request_id": request_id.get(),
+            },
+            status=500,
         )
     return defaults.server_error(request)
