@@ -1,4 +1,7 @@
-"""`Idempotency-Key` on POST: a retry with the same key and body replays the first response."""
+"""`Idempotency-Key` on POST: a retry with the same key and body replays the first response.
+
+A key is scoped to the caller, method, path and query string.
+"""
 
 import hashlib
 from datetime import timedelta
@@ -31,6 +34,18 @@ def _body_hash(request) -> str:
     return digest.hexdigest()
 
 
+def query_hash(request) -> str:
+    """The query string's parameters in order of name (the same request however it is spelt),
+    hashed; empty without any."""
+    pairs = sorted(
+        ((name, value) for name, values in request.GET.lists() for value in values),
+        key=lambda pair: pair[0],
+    )
+    if not pairs:
+        return ""
+    return hashlib.sha256(repr(pairs).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def claim(request) -> IdempotencyRecord | None:
     """Record that this key is being processed, or raise Replay, Conflict or Unprocessable."""
     key = request.headers.get(HEADER)
@@ -38,7 +53,8 @@ def claim(request) -> IdempotencyRecord | None:
         return None
     if not 1 <= len(key) <= 255 or "\x00" in key or not key.isprintable():
         raise exceptions.ValidationError({HEADER: ["Use 1 to 255 printable characters."]})
-    scope = {"user": request.user, "method": request.method, "path": request.path, "key": key}
+    scope = {"user": request.user, "method": request.method, "path": request.path,
+             "query": query_hash(request), "key": key}  # fmt: skip
     body_hash = _body_hash(request)
     try:
         with transaction.atomic():

@@ -104,3 +104,18 @@ def test_fifty_concurrent_posts_with_one_external_id_leave_one_report(concurrent
     codes = fifty_at_once(lambda: api.post(URL, body, format="json"))
     assert Report.objects.count() == 1
     assert sorted(set(codes)) == [200, 201] and codes.count(201) == 1, codes
+
+
+@pytest.mark.django_db
+def test_a_key_covers_the_query_string(api, areas):
+    """A dry run and the real upload are two requests, whatever key they share."""
+    bulk, headers = URL + "bulk/", {"HTTP_IDEMPOTENCY_KEY": "upload-1"}
+    checked = api.post(bulk + "?dry_run=true", [BODY], format="json", **headers)
+    assert checked.status_code == 200 and checked.json()["dry_run"] is True
+    written = api.post(bulk + "?dry_run=false", [BODY], format="json", **headers)
+    assert written.status_code == 200 and "Idempotent-Replayed" not in written
+    assert written.json()["dry_run"] is False and Report.objects.count() == 1
+    again = api.post(bulk + "?atomic=true&dry_run=true", [BODY], format="json", **headers)
+    spelt = api.post(bulk + "?dry_run=true&atomic=true", [BODY], format="json", **headers)
+    assert spelt["Idempotent-Replayed"] == "true" and spelt.content == again.content
+    assert Report.objects.count() == 1
