@@ -1,11 +1,17 @@
-"""Request ids in responses and log lines, 500s logged with their traceback whatever DEBUG says."""
+"""Request ids in responses and log lines, 500s logged with their traceback whatever DEBUG says,
+and a database that is unavailable answering 503 with Retry-After on every path."""
 
 import io
 import logging
 
 import pytest
+from django.contrib.admin.sites import AdminSite
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from rest_framework.test import APIClient
+
+from tracker.middleware import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 pytestmark = pytest.mark.django_db
 HEALTH = "/api/v1/health/"
@@ -47,3 +53,43 @@ def test_a_500_is_logged_with_its_traceback_and_request_id(settings, monkeypatch
     log = stderr_log.getvalue()
     assert "ERROR [req-500] django.request: Internal Server Error: /api/v1/health/" in log
     assert "Traceback (most recent call last)" in log and "RuntimeError: engine on fire" in log
+
+
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection"),
+                                   InterfaceError("connection already closed")])  # fmt: skip
+def test_the_database_unavailable_in_an_api_view_is_503_with_retry_after(
+    monkeypatch, stderr_log, error
+):
+    monkeypatch.setattr("api.views.misc.service_health", failing(error))
+    response = APIClient().get(HEALTH, HTTP_X_REQUEST_ID="req-503")
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert response.json() == {"detail": DATABASE_UNAVAILABLE}
+    assert "[req-503] tracker.middleware: Database unavailable" in stderr_log.getvalue()
+
+
+def test_a_database_error_behind_another_error_is_503(monkeypatch):
+    """A task run in-process retries a database error, then raises its own."""
+
+    def fail():
+        try:
+            raise OperationalError("the database system is shutting down")
+        except OperationalError as error:
+            raise RuntimeError("Retry in 1s") from error
+
+    monkeypatch.setattr("api.views.misc.service_health", fail)
+    assert APIClient().get(HEALTH).status_code == 503
+
+
+def test_the_database_unavailable_in_the_admin_is_503(monkeypatch, admin_client):
+    monkeypatch.setattr(AdminSite, "has_permission", failing(OperationalError("gone")))
+    response = admin_client.get("/admin/")
+    assert response.status_code == 503 and response["Retry-After"]
+    assert response.content.decode() == DATABASE_UNAVAILABLE
+
+
+def test_the_database_unavailable_in_a_middleware_is_503(monkeypatch):
+    monkeypatch.setattr(SessionMiddleware, "process_request", failing(OperationalError("gone")))
+    for path in (HEALTH, "/admin/"):
+        response = Client(raise_request_exception=False).get(path)
+        assert response.status_code == 503 and response["Retry-After"], path
