@@ -6,7 +6,7 @@ from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
-from tracker.errors import Duplicate, NotAllowed, StateError, error_dict
+from tracker.errors import Duplicate, NotAllowed, Stale, StateError, error_dict
 from tracker.middleware import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_SECONDS,
@@ -51,6 +51,8 @@ def handle(exc, context):
         exc = DatabaseUnavailable()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(error_dict(exc))
+    elif isinstance(exc, Stale):
+        exc = PreconditionFailed()
     elif isinstance(exc, StateError):
         exc = Conflict(str(exc))
     elif isinstance(exc, NotAllowed):
