@@ -190,7 +190,7 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,  # `format` is the figures' export choice, not content negotiation
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.SafeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.JSONParser",
         "api.parsers.CSVParser",
         "rest_framework.parsers.MultiPartParser",
     ],
