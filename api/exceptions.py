@@ -1,4 +1,4 @@
-"""One place that turns domain errors into clear 4xx responses."""
+"""One place that turns domain and infrastructure errors into clear 4xx and 503 responses."""
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -6,7 +6,13 @@ from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
-from tracker.errors import Duplicate, NotAllowed, StateError, error_dict
+from tracker.errors import Duplicate, NotAllowed, Stale, StateError, error_dict
+from tracker.middleware import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    is_database_unavailable,
+    log_database_unavailable,
+)
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -31,10 +37,22 @@ class Unprocessable(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = DATABASE_UNAVAILABLE
+    default_code = "database_unavailable"
+    wait = RETRY_AFTER_SECONDS  # DRF sends it as Retry-After
+
+
 def handle(exc, context):
     duplicate_of = exc.duplicate_of if isinstance(exc, Duplicate) else None
-    if isinstance(exc, DjangoValidationError):
+    if is_database_unavailable(exc):
+        log_database_unavailable(exc)
+        exc = DatabaseUnavailable()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(error_dict(exc))
+    elif isinstance(exc, Stale):
+        exc = PreconditionFailed()
     elif isinstance(exc, StateError):
         exc = Conflict(str(exc))
     elif isinstance(exc, NotAllowed):

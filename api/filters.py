@@ -1,10 +1,37 @@
-from datetime import UTC
+from datetime import UTC, datetime, time
 
 import django_filters
+from django import forms
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 
+from tracker.calendar import FIRST_DAY, LAST_DAY
 from tracker.models import Agency, Area, DailyFigure, Report, ReportStatus
 from tracker.selectors import area_search
+
+FIRST_MOMENT = datetime.combine(FIRST_DAY, time.min, UTC)
+LAST_MOMENT = datetime.combine(LAST_DAY, time.max, UTC)
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 time (naive ones in TIME_ZONE), in UTC, within the tracker's calendar: an
+    extreme year or offset is a 400, not an overflow."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            moment = moment.astimezone(UTC)  # PostgreSQL refuses offsets beyond 15:59
+        except OverflowError:
+            moment = None
+        if moment is None or not FIRST_MOMENT <= moment <= LAST_MOMENT:
+            raise forms.ValidationError(f"Give a time from {FIRST_DAY} to {LAST_DAY} (UTC).")
+        return moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class PcodeFilter(django_filters.ModelChoiceFilter):
@@ -39,7 +66,7 @@ class ReportFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         field_name="period_start", lookup_expr="lte", help_text="Periods that start on or before."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         method="changed_since",
         help_text="Reports changed at or after this time (inclusive), oldest change first.",
     )
@@ -52,8 +79,6 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(Q(area__path__startswith=area.path))
 
     def changed_since(self, queryset, name, moment):
-        # In UTC: PostgreSQL refuses offsets beyond 15:59 that ISO 8601 allows.
-        moment = moment.astimezone(UTC) if moment.tzinfo else moment
         return queryset.filter(updated_at__gte=moment).order_by("updated_at", "id")
 
 

@@ -16,6 +16,10 @@ class Duplicate(StateError):
         )
 
 
+class Stale(Exception):
+    """The report changed since the caller read it (its `If-Match` names an older version): 412."""
+
+
 class NotAllowed(Exception):
     """The acting user's role does not allow this action on something it can see: 403."""
 

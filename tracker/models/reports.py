@@ -1,3 +1,4 @@
+import hashlib
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -188,6 +189,12 @@ class Report(models.Model):
             return self.pending_revisions[0] if self.pending_revisions else None
         pending = self.revisions.filter(status="pending")
         return pending.select_related("area", "destination", "submitted_by").first()
+
+    def etag(self) -> str:
+        """Its version as an HTTP entity tag: a new one whenever the report is saved (a new
+        revision too)."""
+        version = f"{self.pk}:{self.updated_at.isoformat()}".encode()
+        return '"' + hashlib.sha256(version).hexdigest()[:32] + '"'
 
     def counts(self) -> dict[str, int | None]:
         return {field: getattr(self, field) for field in (*COUNT_FIELDS, *CHILD_FIELDS)}

@@ -5,14 +5,16 @@ the report stays verified and counts with its verified values until a verifier v
 revision (its values replace them) or rejects it.
 """
 
+import zlib
+from collections.abc import Collection
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tracker.errors import Duplicate, NotAllowed, StateError
+from tracker.errors import Duplicate, NotAllowed, Stale, StateError
 from tracker.models import (
     Agency,
     Area,
@@ -79,10 +81,28 @@ def _save(report: Report, *, user: User, reason: str, stale: list[Place] = ()) -
     return report
 
 
+SERIES_LOCK_SPACE = 7_302  # pg_advisory_xact_lock(SERIES_LOCK_SPACE, key of agency and area)
+
+
+def series_lock(agency_id: int, area_ids: Collection[int]) -> None:
+    """Serialise, until the transaction ends, the checks and writes of an agency's cumulative
+    series in these areas: two transactions cannot each miss the other's new running total.
+    Locks are taken in a fixed order (no deadlock between two callers). SQLite serialises
+    writers already (BEGIN IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        return
+    assert connection.in_atomic_block, "a series lock lasts a transaction: take it in one"
+    keys = sorted({zlib.crc32(f"{agency_id}:{area_id}".encode()) - 2**31 for area_id in area_ids})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SERIES_LOCK_SPACE, key])
+
+
 def _check_cumulative_series(report: Report) -> None:
     """One agency keeps one running total per area and crisis (DESIGN.md, rule 2)."""
     if not report.cumulative:
         return
+    series_lock(report.agency_id, [report.area_id])
     clash = (
         Report.objects.filter(
             agency=report.agency_id,
@@ -173,11 +193,17 @@ def _locked(report: Report) -> Report:
 
 
 @transaction.atomic
-def report_update(*, report: Report, user: User, **changes) -> Report:
+def report_update(
+    *, report: Report, user: User, if_match: Collection[str] | None = None, **changes
+) -> Report:
     """Change a pending report's submitted fields. A change of a verified report becomes its
-    pending revision: its verified values with `changes` applied."""
+    pending revision: its verified values with `changes` applied. With `if_match` (ETags), a
+    report whose version is none of them raises Stale, checked on the locked row: of two
+    changes made from one version, the second is refused, not lost."""
     _check_fields(changes)
     report = _locked(report)
+    if if_match is not None and report.etag() not in if_match:
+        raise Stale(f"Report {report.pk} changed since that version was read.")
     if report.status == ReportStatus.VERIFIED:
         proposed = {**revised_values(report), **changes}
         for name in ("area", "destination"):  # the ids give way to the objects given
