@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from tracker import desk
 from tracker.admin import GovernorateFilter, NeverDeleted, ReportAdmin, arabic
@@ -50,15 +51,13 @@ class DeskChangeList(ChangeList):
 class DeskAdmin(NeverDeleted, admin.ModelAdmin):
     list_display = (
         "report_link",
+        "flags",
         "waiting",
         "area_en",
-        "pcode",
-        "governorate",
         "period",
         "counts",
         "agency",
         "source",
-        "flags",
     )
     list_display_links = None
     list_filter = (
@@ -113,28 +112,26 @@ class DeskAdmin(NeverDeleted, admin.ModelAdmin):
 
     @admin.display(description="waiting since", ordering="waiting_since")
     def waiting(self, report):
-        return report.waiting_since
+        return localtime(report.waiting_since).strftime("%Y-%m-%d %H:%M")
 
-    @admin.display(description="area")
+    @admin.display(description="area (p-code), governorate")
     def area_en(self, report):
         area = report.desk_statement.area
-        return format_html("{}<br>{}", area.name_en, arabic(area.name_ar))
-
-    @admin.display(description="p-code")
-    def pcode(self, report):
-        return report.desk_statement.area.pcode
-
-    @admin.display(description="governorate")
-    def governorate(self, report):
-        above = desk.governorate(report.desk_statement.area)
-        return above.name_en if above else "-"
+        above = desk.governorate(area)
+        return format_html(
+            "{} ({}) {}<br><small>{}</small>",
+            area.name_en,
+            area.pcode,
+            arabic(area.name_ar),
+            above.name_en if above else "-",
+        )
 
     @admin.display(description="period")
     def period(self, report):
         s = report.desk_statement
         if s.period_start == s.period_end:
-            return s.period_start
-        return f"{s.period_start} – {s.period_end}"
+            return s.period_start.isoformat()
+        return format_html("{}<br>– {}", s.period_start.isoformat(), s.period_end.isoformat())
 
     @admin.display(description="counts")
     def counts(self, report):
