@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import services
+from tracker import desk, services
 from tracker.errors import NotAllowed, StateError
 from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, ReportRevision, User
 from tracker.services.revisions import REVISED_FIELDS
@@ -189,6 +191,56 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False  # reports come from agencies, through the API
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Read-only: a POST decides (verify or reject through the services), never saves."""
+        report = self.get_object(request, object_id)
+        if report is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "POST":
+            return self._decide(request, report)
+        context = {
+            "desk": desk.report_context(report),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def _decide(self, request, report: Report):
+        here = request.path
+        if request.POST.get("updated_at") != report.updated_at.isoformat():
+            self.message_user(
+                request,
+                f"Report #{report.pk} changed since you opened it (it is now {report.status}): "
+                "nothing was done. Read it again before deciding.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(here)
+        try:
+            if "_verify" in request.POST:
+                services.report_verify(report=report, user=request.user)
+                done = "verified"
+            elif "_reject" in request.POST:
+                reason = request.POST.get("reason", "")
+                services.report_reject(report=report, user=request.user, reason=reason)
+                done = f"rejected: {reason.strip()}"
+            else:
+                self.message_user(request, "Nothing to save: nothing changed.", messages.INFO)
+                return HttpResponseRedirect(here)
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(here)
+        except StateError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(here)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        self.log_change(request, report, done)
+        self.message_user(request, f"Report #{report.pk} {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:tracker_deskreport_changelist"))
+
     @admin.display(description="area", ordering="area__pcode")
     def area_display(self, report: Report):
         return format_html("{} {}", report.area.pcode, arabic(report.area.name_ar))
@@ -198,6 +250,8 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         for report in queryset:
             try:
                 action(report=report, user=request.user, **kwargs)
+                reason = kwargs.get("reason")
+                self.log_change(request, report, f"{done}: {reason}" if reason else done)
                 changed += 1
             except (StateError, ValidationError) as error:
                 problems.append(
@@ -212,7 +266,10 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
 
     @admin.action(description="Verify selected reports")
     def verify_reports(self, request, queryset):
-        self._apply(request, queryset, services.report_verify, "verified")
+        if request.POST.get("confirm") == "yes":
+            self._apply(request, queryset, services.report_verify, "verified")
+            return None
+        return self._confirm(request, queryset, "verified", form=None)
 
     @admin.action(
         description="Reject selected reports, or their pending revisions (asks for a reason)"
@@ -229,11 +286,15 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         if form.is_valid():
             self._apply(request, queryset, service, done, reason=form.cleaned_data["reason"])
             return None
+        return self._confirm(request, queryset, done, form=form)
+
+    def _confirm(self, request, queryset, done: str, *, form):
+        """The page listing the reports an action will decide, with a reason when it needs one."""
         context = {
             **self.admin_site.each_context(request),
             "title": f"Reports to be {done}",
             "form": form,
-            "reports": queryset,
+            "reports": queryset.select_related("agency", "area"),
             "done": done,
             "action": request.POST.get("action"),
             "opts": self.model._meta,
@@ -286,3 +347,6 @@ class DailyFigureAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from tracker import desk_admin  # noqa: E402, F401  (the verification desk, built on the above)

@@ -60,7 +60,7 @@ def test_bulk_verify_records_who_verified(staff_client):
     reports = ReportFactory.create_batch(3)
     response = staff_client.post(
         changelist("report"),
-        {"action": "verify_reports", "_selected_action": [r.pk for r in reports]},
+        {"action": "verify_reports", "_selected_action": [r.pk for r in reports], "confirm": "yes"},
         follow=True,
     )
     assert "3 report(s) verified" in response.content.decode()
@@ -89,7 +89,7 @@ def test_a_withdrawn_report_is_not_verified_and_staff_are_told_why(staff_client)
     report = ReportFactory(status=ReportStatus.WITHDRAWN)
     response = staff_client.post(
         changelist("report"),
-        {"action": "verify_reports", "_selected_action": [report.pk]},
+        {"action": "verify_reports", "_selected_action": [report.pk], "confirm": "yes"},
         follow=True,
     )
     assert f"#{report.pk}: Report {report.pk} is withdrawn" in response.content.decode()
@@ -100,7 +100,8 @@ def test_a_withdrawn_report_is_not_verified_and_staff_are_told_why(staff_client)
 def test_report_history_page_shows_each_change(staff_client):
     report = ReportFactory()
     staff_client.post(
-        changelist("report"), {"action": "verify_reports", "_selected_action": [report.pk]}
+        changelist("report"),
+        {"action": "verify_reports", "_selected_action": [report.pk], "confirm": "yes"},
     )
     page = staff_client.get(reverse("admin:tracker_report_history", args=[report.pk]))
     text = page.content.decode()
@@ -154,7 +155,8 @@ def test_a_pending_revision_shows_on_its_report_and_verify_applies_it(staff_clie
     page = staff_client.get(reverse("admin:tracker_report_change", args=[report.pk]))
     assert page.status_code == 200 and "pending" in page.content.decode()
     staff_client.post(
-        changelist("report"), {"action": "verify_reports", "_selected_action": [report.pk]}
+        changelist("report"),
+        {"action": "verify_reports", "_selected_action": [report.pk], "confirm": "yes"},
     )
     report.refresh_from_db()
     assert (report.killed, report.status) == (4, ReportStatus.VERIFIED)
@@ -172,3 +174,15 @@ def test_reopen_asks_for_a_reason_then_reopens(staff_client):
     )
     report.refresh_from_db()
     assert (report.status, report.status_reason) == (ReportStatus.PENDING, "Not a copy")
+
+
+def test_bulk_verify_asks_to_confirm_first(staff_client):
+    reports = ReportFactory.create_batch(2)
+    form = staff_client.post(
+        changelist("report"),
+        {"action": "verify_reports", "_selected_action": [r.pk for r in reports]},
+    )
+    page = form.content.decode()
+    assert form.status_code == 200 and "Confirm" in page
+    assert all(f"#{r.pk}" in page for r in reports)
+    assert set(Report.objects.values_list("status", flat=True)) == {ReportStatus.PENDING}

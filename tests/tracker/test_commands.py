@@ -76,6 +76,11 @@ def test_setup_demo_prints_a_login_and_a_working_token(settings):
     response = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.json()["agency"] == "OCHA"
     assert "admin / admin" in output
+    for role in ("verifier", "viewer", "reporter"):
+        line = next(line for line in output.splitlines() if line.startswith(f"{role} login"))
+        token = line.split()[-1]
+        me = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").json()
+        assert me["role"] == role
 
 
 def test_rebuild_figures_check_finds_wrong_figures_and_a_rebuild_mends_them():

@@ -1,5 +1,6 @@
 from tracker.models.agencies import Agency, Role, User
 from tracker.models.areas import Area, AreaAlias
+from tracker.models.desk import DeskReport
 from tracker.models.figures import (
     METRICS,
     AgencyFigure,
@@ -20,6 +21,7 @@ __all__ = [
     "AreaAlias",
     "CalendarDay",
     "DailyFigure",
+    "DeskReport",
     "PendingFigure",
     "Report",
     "ReportRevision",

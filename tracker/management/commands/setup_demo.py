@@ -6,20 +6,33 @@ from tracker.models import Role, User
 from tracker.services import user_issue_token
 
 DEMO_LOGIN = ("admin", "admin")
+# A login and a token per role, for trying the API and the admin locally (DEBUG only). The
+# verifier is staff, so it also signs in to the admin's verification desk.
+DEMO_USERS = (
+    ("ocha-verifier", "OCHA", Role.VERIFIER),
+    ("ocha-viewer", "OCHA", Role.VIEWER),
+    ("ocha-reporter", "OCHA", Role.REPORTER),
+)
 
 
 class Command(BaseCommand):
-    help = "Local demo only (DEBUG=true): the founding scenario, a staff login and an API token."
+    help = "Local demo only (DEBUG=true): the founding scenario, logins and API tokens."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("setup_demo makes a well-known staff login: run it with DEBUG=true.")
+            raise CommandError("setup_demo makes well-known logins: run it with DEBUG=true.")
         call_command("load_scenario", stdout=self.stdout)
         username, password = DEMO_LOGIN
         if not User.objects.filter(username=username).exists():
             User.objects.create_superuser(username=username, password=password)
-        token = user_issue_token(username="ocha-reporter", agency_code="OCHA", role=Role.REPORTER)
-        self.stdout.write(
-            f"Staff login for /admin/: {username} / {password}\n"
-            f"API token of ocha-reporter (agency OCHA): {token}"
-        )
+        self.stdout.write(f"Staff login for /admin/: {username} / {password}")
+        for username, agency, role in DEMO_USERS:
+            token = user_issue_token(username=username, agency_code=agency, role=role)
+            user = User.objects.get(username=username)
+            user.set_password(username)
+            user.is_staff = role == Role.VERIFIER
+            user.save(update_fields=["password", "is_staff"])
+            self.stdout.write(
+                f"{role.value} login: {username} / {username}; "
+                f"API token of {username} (agency {agency}): {token}"
+            )
