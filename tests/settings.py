@@ -18,5 +18,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if REDIS_URL:  # noqa: F405
     from urllib.parse import urlsplit
 
-    # Tests clear the cache between them: keep it out of the broker's Redis database.
-    CACHES["default"]["LOCATION"] = urlsplit(REDIS_URL)._replace(path="/15").geturl()  # noqa: F405
+    # Tests clear the cache between them: keep it out of the broker's Redis database (15 unless
+    # TEST_CACHE_DB names another, so that two checkouts can run their suites side by side).
+    cache_db = os.environ.get("TEST_CACHE_DB", "15")
+    CACHES["default"]["LOCATION"] = urlsplit(REDIS_URL)._replace(path=f"/{cache_db}").geturl()  # noqa: F405
