@@ -23,6 +23,7 @@ from tracker.models import (
 )
 
 LEVELS = (3, 2, 1, 0)
+REBUILD_WORK_MEM = "96MB"  # sorts of a level's rows in memory, not in temporary files
 LOCK_SPACE = 7_301  # pg_advisory_xact_lock(LOCK_SPACE, area id): one lock per governorate
 Place = tuple[int, int | None]  # (area id, agency id or None: every agency)
 Window = tuple[date, date]  # the first and last day a change touches
@@ -113,7 +114,9 @@ def _drop(agencies: Scope, areas: Scope, run) -> None:
 
 def _settings(refresh: bool) -> None:
     """For this transaction on PostgreSQL: no JIT, which compiles these statements for longer
-    than they run (a third of a rebuild's time at a million reports). Refreshes also run their
+    than they run (a third of a rebuild's time at a million reports). A rebuild sorts a level's
+    agency rows several times: with more memory for each sort than the default 4 MB it spills
+    none to disk (about a sixth faster at a million reports). Refreshes also run their
     prepared statements with generic plans (planning them anew took longer than running them),
     and do not wait for their commit to reach the disk: should the server crash first, the
     refresh is lost whole, its stale records with it come back, and the sweep redoes it."""
@@ -121,6 +124,8 @@ def _settings(refresh: bool) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        if not refresh:
+            cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
         if refresh:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             cursor.execute("SET LOCAL synchronous_commit = off")

@@ -36,6 +36,7 @@ FIGURE_COLUMNS = [f"{name}{suffix}" for name in METRICS for suffix in SUFFIXES]
 # What a scope holds, for every statement: the area, the agency whose rows change (NULL: every
 # agency's), and the first and last day replaced, as day numbers and as dates.
 SCOPE_COLUMNS = "area_id, agency_id, since_n, since_day, until_n, until_day"
+NO_DAY = "9999-12-31"  # after every day (SQLite compares dates as text)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class Dialect:
         return (
             f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END"
         )
+
+    def least(self, values: list[str]) -> str:
+        """The smallest of these dates, missing ones taking no part (missing when all are)."""
+        if self.postgresql:
+            return f"LEAST({', '.join(values)})"
+        return f"MIN({', '.join(f'COALESCE({v}, {NO_DAY!r})' for v in values)})"
 
     def days(self, alias: str, first: str, last: str) -> str:
         """A join giving `alias.n` for every day number from `first` to `last`."""
@@ -354,6 +361,10 @@ def _carried(d: Dialect, fresh: bool) -> str:
             )
         )
     in_stretch = "CASE WHEN {t}.date >= b.{m}_stretch THEN {t}.{m}{x} END"
+
+    def first(alias: str) -> str:  # the first day of the earliest of the stretches
+        return d.least([f"{alias}.{m}_stretch" for m in METRICS])
+
     return f"""
 stretches_before AS (  -- each metric's stretch on the day before the first day replaced
     SELECT f.area_id, {_columns("f.{m}_stretch")}
@@ -367,7 +378,7 @@ agencies_before AS (  -- each agency's own reports here in those stretches, befo
     FROM tracker_agencyfigure af
     JOIN scope s ON s.area_id = af.area_id
     JOIN stretches_before b ON b.area_id = af.area_id
-    WHERE af.date < s.since_day AND ({_columns("af.date >= b.{m}_stretch", sep=" OR ")})
+    WHERE af.date < s.since_day AND af.date >= {first("b")}
     GROUP BY af.area_id, af.agency_id
 ),
 largest_before AS (
@@ -380,7 +391,7 @@ below_before AS (  -- the children's growth in those stretches, before that day
     JOIN tracker_area a ON a.id = f.area_id
     JOIN scope s ON s.area_id = a.parent_id
     JOIN stretches_before b ON b.area_id = a.parent_id
-    WHERE f.date < s.since_day AND ({_columns("f.date >= b.{m}_stretch", sep=" OR ")})
+    WHERE f.date < s.since_day AND f.date >= {first("b")}
     GROUP BY a.parent_id
 ),
 carried_accounts AS (  -- a row for each metric's stretch that reached into the first day
@@ -447,10 +458,8 @@ agency_running AS (  -- rule 7: each agency's own reports here added up so far, 
             "CAST(SUM(COALESCE(af.{m}, 0)) OVER a AS BIGINT) AS {m}_running"
         )
     }
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id
+    FROM agency_rows af
     JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
-    WHERE af.date >= s.since_day
     WINDOW a AS (PARTITION BY af.area_id, af.agency_id ORDER BY af.date ROWS UNBOUNDED PRECEDING)
 ),
 agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
@@ -529,15 +538,19 @@ def insert_figures(d: Dialect, scope: str, has_children: bool, fresh: bool = Fal
     metrics = ", ".join(f"({i})" for i in range(len(METRICS)))
     return f"""WITH {_scope(scope)},
 metric(m) AS (VALUES {metrics}),
-own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
-                  -- totals; a row for every day an agency covers here or below (rule 1)
-    SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
+agency_rows AS (  -- the agency rows replaced figures are made of (read once)
+    SELECT af.*
     FROM tracker_agencyfigure af
     JOIN scope s ON s.area_id = af.area_id
     WHERE af.date >= s.since_day
+),
+own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
+                  -- totals; a row for every day an agency covers here or below (rule 1)
+    SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, {own}
+    FROM agency_rows af
     GROUP BY af.area_id, af.date
 ),
-pending_counts AS (
+pending_counts AS MATERIALIZED (  -- read once, not looked up day by day
     SELECT p.area_id, p.date, p.pending
     FROM tracker_pendingfigure p
     JOIN scope s ON s.area_id = p.area_id

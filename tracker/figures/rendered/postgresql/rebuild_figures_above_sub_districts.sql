@@ -1,5 +1,11 @@
 WITH scope(area_id, agency_id, since_n, since_day, until_n, until_day) AS (SELECT id, CAST(NULL AS BIGINT), %s, %s, %s, %s FROM tracker_area WHERE level = %s),
 metric(m) AS (VALUES (0), (1), (2), (3), (4), (5)),
+agency_rows AS (  -- the agency rows replaced figures are made of (read once)
+    SELECT af.*
+    FROM tracker_agencyfigure af
+    JOIN scope s ON s.area_id = af.area_id
+    WHERE af.date >= s.since_day
+),
 own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and summed agency
                   -- totals; a row for every day an agency covers here or below (rule 1)
     SELECT af.area_id, af.date, COUNT(*) AS agencies, SUM(af.reports) AS reports, MAX(af.displaced) AS displaced, MIN(af.displaced) AS displaced_low, CAST(SUM(af.displaced) AS BIGINT) AS displaced_high, MAX(af.displaced_joined) AS displaced_joined,
@@ -8,12 +14,10 @@ own_figures AS (  -- rule 5 over the area's own reports: largest, smallest and s
            MAX(af.injured) AS injured, MIN(af.injured) AS injured_low, CAST(SUM(af.injured) AS BIGINT) AS injured_high, MAX(af.injured_joined) AS injured_joined,
            MAX(af.killed_children) AS killed_children, MIN(af.killed_children) AS killed_children_low, CAST(SUM(af.killed_children) AS BIGINT) AS killed_children_high, MAX(af.killed_children_joined) AS killed_children_joined,
            MAX(af.injured_children) AS injured_children, MIN(af.injured_children) AS injured_children_low, CAST(SUM(af.injured_children) AS BIGINT) AS injured_children_high, MAX(af.injured_children_joined) AS injured_children_joined
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id
-    WHERE af.date >= s.since_day
+    FROM agency_rows af
     GROUP BY af.area_id, af.date
 ),
-pending_counts AS (
+pending_counts AS MATERIALIZED (  -- read once, not looked up day by day
     SELECT p.area_id, p.date, p.pending
     FROM tracker_pendingfigure p
     JOIN scope s ON s.area_id = p.area_id
@@ -84,10 +88,8 @@ agency_running AS (  -- rule 7: each agency's own reports here added up so far, 
            st.injured_stretch, COALESCE(af.injured, 0) AS injured_share, CAST(SUM(COALESCE(af.injured, 0)) OVER a AS BIGINT) AS injured_running,
            st.killed_children_stretch, COALESCE(af.killed_children, 0) AS killed_children_share, CAST(SUM(COALESCE(af.killed_children, 0)) OVER a AS BIGINT) AS killed_children_running,
            st.injured_children_stretch, COALESCE(af.injured_children, 0) AS injured_children_share, CAST(SUM(COALESCE(af.injured_children, 0)) OVER a AS BIGINT) AS injured_children_running
-    FROM tracker_agencyfigure af
-    JOIN scope s ON s.area_id = af.area_id
+    FROM agency_rows af
     JOIN day_stretches st ON st.area_id = af.area_id AND st.date = af.date
-    WHERE af.date >= s.since_day
     WINDOW a AS (PARTITION BY af.area_id, af.agency_id ORDER BY af.date ROWS UNBOUNDED PRECEDING)
 ),
 agency_accounts AS (  -- rule 7: each agency's own reports here, added up in the stretch so far
