@@ -96,7 +96,7 @@ def _pass(level: int, agencies: dict[bool, tuple[str, list]], areas: tuple[str, 
         statement = sql.insert_agencies(d, scope, children, by_agency)
         run(f"figures_agencies_{level}_{by_agency}", statement, params)
     scope, params = areas
-    run(f"figures_pending_{level}", sql.insert_pending(d, scope, children), params)
+    run(f"figures_pending_{level}", sql.insert_pending(d, scope, children, fresh), params)
     statement = sql.insert_figures(d, scope, children, fresh)
     run(f"figures_figures_{level}", statement, [*params, timezone.now()])
 

@@ -27,7 +27,7 @@ def _dialect(d: sql.Dialect) -> dict[str, str]:
     found = {"explain_shares": sql.own_shares(d, engine.values_scope(1))}
     for children, level in LEVELS.items():
         found[f"rebuild_agencies_{level}"] = sql.insert_agencies(d, rebuild, children, False)
-        found[f"rebuild_pending_{level}"] = sql.insert_pending(d, rebuild, children)
+        found[f"rebuild_pending_{level}"] = sql.insert_pending(d, rebuild, children, fresh=True)
         found[f"rebuild_figures_{level}"] = sql.insert_figures(d, rebuild, children, fresh=True)
         for by_agency, agencies in AGENCIES.items():
             statement = sql.insert_agencies(d, refresh, children, by_agency)

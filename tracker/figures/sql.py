@@ -69,6 +69,16 @@ class Dialect:
             return f"LEAST({', '.join(values)})"
         return f"MIN({', '.join(f'COALESCE({v}, {NO_DAY!r})' for v in values)})"
 
+    def rows_of(self, table: str, alias: str, where: str, fresh: bool) -> str:
+        """A join giving the rows of `table` (as `alias`) that meet `where`, which may name the
+        tables before it. On PostgreSQL a refresh looks each area's few rows up through the
+        index with every bound of `where` (a join can leave the days' bounds to a filter, which
+        reads all the area's rows); a rebuild, which reads them all, joins as usual."""
+        if self.postgresql and not fresh:
+            rows = f"SELECT * FROM {table} {alias} WHERE {where} OFFSET 0"
+            return f"CROSS JOIN LATERAL ({rows}) {alias}"
+        return f"JOIN {table} {alias} ON {where}"
+
     def days(self, alias: str, first: str, last: str) -> str:
         """A join giving `alias.n` for every day number from `first` to `last`."""
         if self.postgresql:
@@ -241,16 +251,16 @@ FROM agency_days"""
 
 
 @cache
-def insert_pending(d: Dialect, scope: str, has_children: bool) -> str:
+def insert_pending(d: Dialect, scope: str, has_children: bool, fresh: bool = False) -> str:
     """Pending reports and revisions about each area or below covering each day, from `since` to
     `until`."""
-    below = """
+    days = "p.area_id = a.id AND p.date >= s.since_day AND p.date <= s.until_day"
+    below = f"""
     UNION ALL
     SELECT a.parent_id, p.date, p.pending
-    FROM tracker_pendingfigure p
-    JOIN tracker_area a ON a.id = p.area_id
+    FROM tracker_area a
     JOIN scope s ON s.area_id = a.parent_id
-    WHERE p.date >= s.since_day AND p.date <= s.until_day"""
+    {d.rows_of("tracker_pendingfigure", "p", days, fresh)}"""
     first = later(d.number("r.period_start"), "s.since_n")
     last = earlier(d.number("r.period_end"), "s.until_n")
     pending = "\n    UNION ALL".join(
@@ -272,7 +282,7 @@ INSERT INTO tracker_pendingfigure (area_id, date, pending)
 SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date"""
 
 
-def _children(has_children: bool) -> str:
+def _children(d: Dialect, has_children: bool, fresh: bool) -> str:
     if not has_children:
         nulls = ", ".join(
             f"CAST(NULL AS BIGINT) AS {column}" for column in ["reports", *CHILDREN_COLUMNS]
@@ -288,10 +298,9 @@ children_figures AS (  -- rule 6: the sum of the children's values; rule 7: how 
     SELECT a.parent_id AS area_id, f.date, SUM(f.report_count) AS reports, {sums},
            {_columns(total("f.{m}_growth") + " AS {m}_growth")},
            {_columns("MAX(CASE WHEN f.{m}_stretch < f.date THEN 1 ELSE 0 END) AS {m}_joined")}
-    FROM tracker_dailyfigure f
-    JOIN tracker_area a ON a.id = f.area_id
+    FROM tracker_area a
     JOIN scope s ON s.area_id = a.parent_id
-    WHERE f.date >= s.since_day
+    {d.rows_of("tracker_dailyfigure", "f", "f.area_id = a.id AND f.date >= s.since_day", fresh)}
     GROUP BY a.parent_id, f.date
 )"""
 
@@ -365,6 +374,8 @@ def _carried(d: Dialect, fresh: bool) -> str:
     def first(alias: str) -> str:  # the first day of the earliest of the stretches
         return d.least([f"{alias}.{m}_stretch" for m in METRICS])
 
+    stretch_days = f"f.area_id = a.id AND f.date < s.since_day AND f.date >= {first('b')}"
+
     return f"""
 stretches_before AS (  -- each metric's stretch on the day before the first day replaced
     SELECT f.area_id, {_columns("f.{m}_stretch")}
@@ -387,11 +398,10 @@ largest_before AS (
 below_before AS (  -- the children's growth in those stretches, before that day
     SELECT a.parent_id AS area_id,
            {_columns(total(in_stretch.replace("{t}", "f").replace("{x}", "_growth")) + " AS {m}")}
-    FROM tracker_dailyfigure f
-    JOIN tracker_area a ON a.id = f.area_id
+    FROM tracker_area a
     JOIN scope s ON s.area_id = a.parent_id
     JOIN stretches_before b ON b.area_id = a.parent_id
-    WHERE f.date < s.since_day AND f.date >= {first("b")}
+    {d.rows_of("tracker_dailyfigure", "f", stretch_days, fresh=False)}
     GROUP BY a.parent_id
 ),
 carried_accounts AS (  -- a row for each metric's stretch that reached into the first day
@@ -555,7 +565,7 @@ pending_counts AS MATERIALIZED (  -- read once, not looked up day by day
     FROM tracker_pendingfigure p
     JOIN scope s ON s.area_id = p.area_id
     WHERE p.date >= s.since_day
-), {_children(has_children)}, {_before(fresh)}, {_carried(d, fresh)}, {_day_figures(d)},
+), {_children(d, has_children, fresh)}, {_before(fresh)}, {_carried(d, fresh)}, {_day_figures(d)},
 {_stretches(d, has_children, fresh)}, {_day_growth(d, fresh)},
 cumulatives AS (  -- rule 7: separate stretches add up; quiet days carry the cumulative over
     SELECT st.area_id, st.date, st.reports, st.agencies, st.pending,

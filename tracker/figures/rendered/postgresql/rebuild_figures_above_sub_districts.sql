@@ -43,10 +43,9 @@ children_figures AS (  -- rule 6: the sum of the children's values; rule 7: how 
            MAX(CASE WHEN f.injured_stretch < f.date THEN 1 ELSE 0 END) AS injured_joined,
            MAX(CASE WHEN f.killed_children_stretch < f.date THEN 1 ELSE 0 END) AS killed_children_joined,
            MAX(CASE WHEN f.injured_children_stretch < f.date THEN 1 ELSE 0 END) AS injured_children_joined
-    FROM tracker_dailyfigure f
-    JOIN tracker_area a ON a.id = f.area_id
+    FROM tracker_area a
     JOIN scope s ON s.area_id = a.parent_id
-    WHERE f.date >= s.since_day
+    JOIN tracker_dailyfigure f ON f.area_id = a.id AND f.date >= s.since_day
     GROUP BY a.parent_id, f.date
 ), 
 cumulative_before AS (SELECT CAST(NULL AS BIGINT) AS area_id, CAST(NULL AS BIGINT) AS displaced, CAST(NULL AS BIGINT) AS returned, CAST(NULL AS BIGINT) AS killed, CAST(NULL AS BIGINT) AS injured, CAST(NULL AS BIGINT) AS killed_children, CAST(NULL AS BIGINT) AS injured_children WHERE 1 = 0), 

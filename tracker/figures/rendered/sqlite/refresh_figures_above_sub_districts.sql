@@ -43,10 +43,9 @@ children_figures AS (  -- rule 6: the sum of the children's values; rule 7: how 
            MAX(CASE WHEN f.injured_stretch < f.date THEN 1 ELSE 0 END) AS injured_joined,
            MAX(CASE WHEN f.killed_children_stretch < f.date THEN 1 ELSE 0 END) AS killed_children_joined,
            MAX(CASE WHEN f.injured_children_stretch < f.date THEN 1 ELSE 0 END) AS injured_children_joined
-    FROM tracker_dailyfigure f
-    JOIN tracker_area a ON a.id = f.area_id
+    FROM tracker_area a
     JOIN scope s ON s.area_id = a.parent_id
-    WHERE f.date >= s.since_day
+    JOIN tracker_dailyfigure f ON f.area_id = a.id AND f.date >= s.since_day
     GROUP BY a.parent_id, f.date
 ), 
 cumulative_before AS (  -- rule 7: the cumulatives before the first day replaced (the largest:
@@ -103,11 +102,10 @@ below_before AS (  -- the children's growth in those stretches, before that day
            CAST(SUM(CASE WHEN f.date >= b.injured_stretch THEN f.injured_growth END) AS BIGINT) AS injured,
            CAST(SUM(CASE WHEN f.date >= b.killed_children_stretch THEN f.killed_children_growth END) AS BIGINT) AS killed_children,
            CAST(SUM(CASE WHEN f.date >= b.injured_children_stretch THEN f.injured_children_growth END) AS BIGINT) AS injured_children
-    FROM tracker_dailyfigure f
-    JOIN tracker_area a ON a.id = f.area_id
+    FROM tracker_area a
     JOIN scope s ON s.area_id = a.parent_id
     JOIN stretches_before b ON b.area_id = a.parent_id
-    WHERE f.date < s.since_day AND f.date >= MIN(COALESCE(b.displaced_stretch, '9999-12-31'), COALESCE(b.returned_stretch, '9999-12-31'), COALESCE(b.killed_stretch, '9999-12-31'), COALESCE(b.injured_stretch, '9999-12-31'), COALESCE(b.killed_children_stretch, '9999-12-31'), COALESCE(b.injured_children_stretch, '9999-12-31'))
+    JOIN tracker_dailyfigure f ON f.area_id = a.id AND f.date < s.since_day AND f.date >= MIN(COALESCE(b.displaced_stretch, '9999-12-31'), COALESCE(b.returned_stretch, '9999-12-31'), COALESCE(b.killed_stretch, '9999-12-31'), COALESCE(b.injured_stretch, '9999-12-31'), COALESCE(b.killed_children_stretch, '9999-12-31'), COALESCE(b.injured_children_stretch, '9999-12-31'))
     GROUP BY a.parent_id
 ),
 carried_accounts AS (  -- a row for each metric's stretch that reached into the first day

@@ -15,10 +15,9 @@ counted AS (  -- pending reports, and pending revisions where they would apply
       AND r.period_start <= s.until_day
     UNION ALL
     SELECT a.parent_id, p.date, p.pending
-    FROM tracker_pendingfigure p
-    JOIN tracker_area a ON a.id = p.area_id
+    FROM tracker_area a
     JOIN scope s ON s.area_id = a.parent_id
-    WHERE p.date >= s.since_day AND p.date <= s.until_day
+    JOIN tracker_pendingfigure p ON p.area_id = a.id AND p.date >= s.since_day AND p.date <= s.until_day
 )
 INSERT INTO tracker_pendingfigure (area_id, date, pending)
 SELECT area_id, date, SUM(pending) FROM counted GROUP BY area_id, date
