@@ -68,16 +68,23 @@ def _cumulative(figure: DailyFigure, metric: str) -> int | None:
 
 
 class _Rows:
-    """The stored rows one explanation reads: the area's figures, its agency rows and its
-    children's figures, each fetched once."""
+    """The stored rows one explanation of `day` reads, each fetched once: the area's figures,
+    and its agency rows and children's figures over the day and the stretches it counts (not
+    the area's whole history)."""
 
-    def __init__(self, area: Area):
+    def __init__(self, area: Area, day: date):
         self.figures = {f.date: f for f in DailyFigure.objects.filter(area=area)}
+        days = [day, *(d for m in METRICS for d in self.stretch(m, day) or ())]
+        span = (min(days), max(days))
         self.agencies = list(
-            AgencyFigure.objects.filter(area=area).select_related("agency").order_by("date")
+            AgencyFigure.objects.filter(area=area, date__range=span)
+            .select_related("agency")
+            .order_by("date")
         )
         self.children = list(
-            DailyFigure.objects.filter(area__parent=area).select_related("area").order_by("date")
+            DailyFigure.objects.filter(area__parent=area, date__range=span)
+            .select_related("area")
+            .order_by("date")
         )
 
     def stretch(self, metric: str, day: date) -> tuple[date, date] | None:
@@ -179,7 +186,7 @@ def _metric(rows: _Rows, figure, shares, reports, agencies, metric: str, day: da
 
 def explain_cell(area: Area, day: date) -> dict:
     """The reports, shares and rules behind one area's figures for one day."""
-    rows = _Rows(area)
+    rows = _Rows(area, day)
     figure = rows.figures.get(day)
     shares = [(report_id, m, share) for report_id, _, m, _, share in _shares(area, day)]
     reports = Report.objects.select_related("agency").in_bulk({r for r, *_ in shares})
