@@ -3,10 +3,11 @@ from datetime import UTC, datetime, time
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
-from tracker.models import Agency, Area, DailyFigure, Report, ReportStatus
+from tracker.models import Agency, ApiToken, Area, DailyFigure, Report, ReportStatus, TokenStatus
 from tracker.selectors import area_search
 
 FIRST_MOMENT = datetime.combine(FIRST_DAY, time.min, UTC)
@@ -101,3 +102,29 @@ class FigureFilter(django_filters.FilterSet):
 
     def at_level(self, queryset, name, level):
         return queryset.filter(area__level=int(level))
+
+
+class TokenFilter(django_filters.FilterSet):
+    user = django_filters.CharFilter(
+        field_name="user__username", max_length=150, help_text="Username."
+    )
+    agency = django_filters.ModelChoiceFilter(
+        field_name="user__agency",
+        queryset=Agency.objects.all(),
+        to_field_name="code",
+        help_text="Agency code (staff see every agency's tokens).",
+    )
+    status = django_filters.ChoiceFilter(choices=TokenStatus.choices, method="in_status")
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "agency", "status")
+
+    def in_status(self, queryset, name, status):
+        now = timezone.now()
+        if status == TokenStatus.REVOKED:
+            return queryset.filter(revoked_at__isnull=False)
+        live = queryset.filter(revoked_at__isnull=True)
+        if status == TokenStatus.EXPIRED:
+            return live.filter(expires_at__lte=now)
+        return live.filter(expires_at__gt=now)

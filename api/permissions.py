@@ -38,3 +38,13 @@ class ReportPermission(BasePermission):
         if view.action == "destroy":
             return request.user.role == Role.VERIFIER or report.agency_id == request.user.agency_id
         return True
+
+
+class TokenPermission(BasePermission):
+    """An agency's viewer manages its agency's tokens; staff manage every agency's."""
+
+    message = "Only your agency's viewers and staff manage API tokens."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and (user.is_staff or (user.agency_id and user.role == Role.VIEWER)))

@@ -4,7 +4,15 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from tracker.models import METRICS, Area, DailyFigure, Report, ReportRevision
+from tracker.models import (
+    METRICS,
+    ApiToken,
+    Area,
+    DailyFigure,
+    Report,
+    ReportRevision,
+    TokenStatus,
+)
 from tracker.selectors import sees_private_fields
 from tracker.services.reports import SUBMITTED_FIELDS
 from tracker.services.revisions import REVISED_FIELDS
@@ -260,3 +268,31 @@ class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
             stamps[computed] = COMPUTED_AT.to_representation(computed)
         row[-1] = stamps[computed]
         return row
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    """An API token as its agency and staff see it: never the key, only its first characters."""
+
+    user = serializers.CharField(source="user.username", read_only=True)
+    agency = serializers.CharField(source="user.agency.code", read_only=True, allow_null=True)
+    revoked_by = serializers.CharField(
+        source="revoked_by.username", read_only=True, allow_null=True
+    )
+    status = serializers.ChoiceField(choices=TokenStatus.choices, read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = (
+            "id",
+            "prefix",
+            "user",
+            "agency",
+            "status",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "revoked_by",
+            "revoked_reason",
+        )
+        read_only_fields = fields

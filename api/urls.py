@@ -5,6 +5,7 @@ from api.views.areas import AreaViewSet
 from api.views.figures import DailyFigureExplain, DailyFigureList
 from api.views.misc import HealthView, MeView
 from api.views.reports import ReportBulkView, ReportViewSet
+from api.views.tokens import TokenViewSet
 
 app_name = "api"
 
@@ -12,6 +13,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("areas", AreaViewSet, basename="area")
 router.register("reports", ReportViewSet, basename="report")
+router.register("tokens", TokenViewSet, basename="token")
 
 urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),

@@ -3,9 +3,9 @@
 import datetime
 
 import factory
-from rest_framework.authtoken.models import Token
 
 from tracker.models import Agency, Area, Report, Role, User
+from tracker.services import token_issue
 
 
 class AreaFactory(factory.django.DjangoModelFactory):
@@ -49,7 +49,8 @@ class StaffFactory(UserFactory):
 
 
 def token_for(user: User) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    """A new token's key (each call issues another)."""
+    return token_issue(user=user)[1]
 
 
 class ReportFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from tracker import desk, services
 from tracker.errors import NotAllowed, StateError
 from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, ReportRevision, User
 from tracker.services.revisions import REVISED_FIELDS
+from tracker.token_admin import TokenInline
 
 
 def arabic(text: str) -> str:
@@ -111,6 +112,7 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         ("Agency", {"fields": ("agency", "role")}),
     )
+    inlines = (TokenInline,)
 
 
 class GovernorateFilter(admin.SimpleListFilter):

@@ -2,8 +2,10 @@
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from tracker.models import (
+    ApiToken,
     Area,
     DailyFigure,
     Report,
@@ -13,6 +15,7 @@ from tracker.models import (
     Role,
     User,
 )
+from tracker.models.tokens import key_digest
 
 
 def areas_with_parents() -> QuerySet[Area]:
@@ -79,3 +82,27 @@ def service_health() -> dict:
         "areas": Area.objects.count(),
         "reports": Report.objects.count(),
     }
+
+
+def token_by_key(key: str) -> ApiToken | None:
+    """The token with this key, its user and the user's agency (one query), or None."""
+    return ApiToken.objects.select_related("user__agency").filter(digest=key_digest(key)).first()
+
+
+def tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    """The tokens `user` may list and revoke: staff every agency's, a viewer its own agency's,
+    anyone else none."""
+    tokens = ApiToken.objects.select_related("user__agency", "revoked_by")
+    if user.is_staff:
+        return tokens
+    if user.agency_id and user.role == Role.VIEWER:
+        return tokens.filter(user__agency_id=user.agency_id)
+    return tokens.none()
+
+
+def members_with_live_tokens(*, agency_code: str) -> QuerySet[User]:
+    """An agency's active members holding a token that is neither expired nor revoked."""
+    live = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return User.objects.filter(
+        agency__code=agency_code, is_active=True, pk__in=live.values("user_id")
+    ).order_by("username")

@@ -1,6 +1,7 @@
 """Settings for the displacement tracker. Every environment variable is read here, once."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +24,9 @@ API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
 FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 60)
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.25)
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 90)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -38,6 +42,14 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API
 
 if not 0 < REDIS_TIMEOUT <= 60:
     raise ImproperlyConfigured(f"REDIS_TIMEOUT={REDIS_TIMEOUT!r} is not between 0 and 60 seconds.")
+
+for name, value, most in (
+    ("TOKEN_TTL_DAYS", TOKEN_TTL_DAYS, 3650),
+    ("LOGIN_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT, 100),
+    ("LOGIN_COOLOFF_MINUTES", LOGIN_COOLOFF_MINUTES, 7 * 24 * 60),
+):
+    if not 1 <= value <= most:
+        raise ImproperlyConfigured(f"{name}={value!r} is not between 1 and {most}.")
 
 try:
     ZoneInfo(TIME_ZONE)
@@ -69,11 +81,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "tracker",
     "api",
     "tasks",  # registers how services enqueue background work (tracker never imports tasks)
@@ -92,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "tracker.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers a locked-out login
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -113,6 +126,26 @@ TEMPLATES = [
         },
     },
 ]
+
+# Staff logins (the admin's login page) are locked out for LOGIN_COOLOFF_MINUTES once a username
+# has LOGIN_FAILURE_LIMIT failed logins, each less than that long after the one before, whatever
+# address they come from (behind nginx every address is the proxy's); a success clears the count.
+# A failure while locked out does not prolong it, so nobody can keep a staff member out for good
+# by trying their name.
+# `manage.py axes_reset_username NAME` (or deleting the attempt in the admin) lifts a lockout.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "tracker.lockout.locked_out"
+# django-axes warns when addresses are not counted too; they are left out on purpose (above):
+# counted per address, a few typos in an office behind one NAT would lock all of its staff out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -160,6 +160,7 @@ def test_listing_costs_the_same_queries_whatever_the_page_size(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    api.get("/api/v1/me/")  # the token's first use is noted (a write once a minute): not here
     counts = []
     for size in (5, 60):
         with CaptureQueriesContext(connection) as queries:

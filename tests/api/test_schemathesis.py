@@ -3,10 +3,11 @@
 The schema is the one the service serves at /api/schema/, so endpoints are covered as they are
 added. Every operation is called in-process through the WSGI app with generated valid and invalid
 input (plus a few awkward inputs random generation hardly makes), with a token: as a reporter for
-every operation but verify, reject and reopen, and as a verifier for reading, withdrawing,
+every operation but verify, reject and reopen, as a verifier for reading, withdrawing,
 verifying, rejecting and reopening reports (its other calls end in a 403 before any input is
-read). Reports of two agencies in every state exist, one with a pending revision, so edits,
-verify, reject, reopen and withdraw reach real reports, not only 404s.
+read), and as a viewer for listing and revoking its agency's API tokens. Reports of two agencies
+in every state exist, one with a pending revision, so edits, verify, reject, reopen and withdraw
+reach real reports, not only 404s.
 
 A failure names the operation, the server's traceback and a curl command that reproduces it.
 """
@@ -211,6 +212,7 @@ def tokens(monkeypatch):
             ("st-reporter", "ST-OWN", Role.REPORTER),
             ("st-other", "ST-OTHER", Role.REPORTER),
             ("st-verifier", "ST-CHECK", Role.VERIFIER),
+            ("st-viewer", "ST-OWN", Role.VIEWER),
         ]
     }
     users = User.objects.in_bulk(keys, field_name="username")
@@ -241,8 +243,14 @@ def tokens(monkeypatch):
         verified(submit(other, killed=6, notes="private")),
     ]
     CURRENT["report_ids"] = [report.pk for report in reports]
-    yield {Role.REPORTER: keys["st-reporter"], Role.VERIFIER: keys["st-verifier"]}
+    CURRENT["token_ids"] = [reporter.api_tokens.get().pk]  # the viewer's agency's, not its own
+    yield {
+        Role.REPORTER: keys["st-reporter"],
+        Role.VERIFIER: keys["st-verifier"],
+        Role.VIEWER: keys["st-viewer"],
+    }
     CURRENT.pop("report_ids", None)
+    CURRENT.pop("token_ids", None)
 
 
 # --- The tests ---------------------------------------------------------------------------------
@@ -298,6 +306,14 @@ def test_no_server_error_as_verifier(case, role, tokens, server_errors, caplog):
     check(case, tokens[role], caplog)
 
 
+# Viewers manage their agency's API tokens (reporters and verifiers get a 403 there).
+@schema.include(path_regex=r"^/api/v1/tokens/").parametrize()
+@pytest.mark.parametrize("role", [Role.VIEWER])
+@SETTINGS
+def test_no_server_error_as_viewer(case, role, tokens, server_errors, caplog):
+    check(case, tokens[role], caplog)
+
+
 def check(case, token: str, caplog) -> None:
     caplog.set_level(logging.ERROR, logger="django.request")  # 4xx are expected here, not news
     aim(case)
@@ -313,7 +329,8 @@ def aim(case) -> None:
     data = getattr(getattr(case.meta, "phase", None), "data", None)
     varied = getattr(data, "parameter", None)
     if varied != "id" and str((case.path_parameters or {}).get("id")) == "0":
-        case.path_parameters["id"] = CURRENT["report_ids"][0]
+        ids = "token_ids" if case.operation.path.startswith("/api/v1/tokens/") else "report_ids"
+        case.path_parameters["id"] = CURRENT[ids][0]
     for header in ("Idempotency-Key", "If-Match"):
         if varied != header and case.headers and case.headers.get(header) == "":
             del case.headers[header]

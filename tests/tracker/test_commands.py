@@ -26,7 +26,10 @@ def test_issue_token_creates_agency_and_user_and_the_token_works():
     response = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert response.json() == {"username": "amal", "agency": "SARC", "role": "reporter"}
-    assert run("issue_token", "amal", "--agency", "SARC", "--role", "reporter").strip() == token
+    second = run("issue_token", "amal", "--agency", "SARC", "--role", "reporter").strip()
+    assert second != token, "a key is shown once: issuing again makes another token"
+    for key in (token, second):
+        assert APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
 def test_issue_token_refuses_to_move_a_user_to_another_agency():

@@ -11,12 +11,14 @@ from tracker.models.figures import (
 )
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 from tracker.models.revisions import ReportRevision, RevisionStatus
+from tracker.models.tokens import ApiToken, TokenStatus
 
 __all__ = [
     "COUNT_FIELDS",
     "METRICS",
     "Agency",
     "AgencyFigure",
+    "ApiToken",
     "Area",
     "AreaAlias",
     "CalendarDay",
@@ -29,5 +31,6 @@ __all__ = [
     "RevisionStatus",
     "Role",
     "StaleFigure",
+    "TokenStatus",
     "User",
 ]

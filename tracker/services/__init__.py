@@ -1,6 +1,6 @@
 """Writes. Every change to the domain goes through one of these functions."""
 
-from tracker.services.agencies import agency_ensure, user_issue_token
+from tracker.services.agencies import agency_ensure, user_ensure, user_issue_token
 from tracker.services.areas import (
     AreaImportError,
     area_import,
@@ -18,6 +18,13 @@ from tracker.services.reports import (
     report_verify,
     report_withdraw,
     restated,
+)
+from tracker.services.tokens import (
+    token_issue,
+    token_revoke,
+    token_rotate,
+    token_touch,
+    user_tokens_rotate,
 )
 
 __all__ = [
@@ -37,5 +44,11 @@ __all__ = [
     "report_withdraw",
     "reports_import",
     "restated",
+    "token_issue",
+    "token_revoke",
+    "token_rotate",
+    "token_touch",
+    "user_ensure",
     "user_issue_token",
+    "user_tokens_rotate",
 ]

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from tracker.models import Agency, Role, User
+from tracker.services.tokens import token_issue
 
 
 @transaction.atomic
@@ -18,7 +18,16 @@ def agency_ensure(*, code: str, name: str | None = None) -> Agency:
 
 @transaction.atomic
 def user_issue_token(*, username: str, agency_code: str, role: Role) -> str:
-    """An API token for `username`, creating the agency and the user when missing."""
+    """A new API token for `username` (its key, shown once), creating the agency and the user
+    when missing. Tokens issued before stay valid until they expire or are revoked."""
+    user = user_ensure(username=username, agency_code=agency_code, role=role)
+    return token_issue(user=user)[1]
+
+
+@transaction.atomic
+def user_ensure(*, username: str, agency_code: str, role: Role) -> User:
+    """The API user `username` of this agency with this role, created (with the agency) when
+    missing; a user of another agency is refused."""
     agency = agency_ensure(code=agency_code)
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -32,5 +41,4 @@ def user_issue_token(*, username: str, agency_code: str, role: Role) -> str:
         user.role = role
     user.full_clean(exclude=["password"])
     user.save()
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    return user

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.models import Role, User
-from tracker.services import user_issue_token
+from tracker.services import user_ensure, user_tokens_rotate
 
 DEMO_LOGIN = ("admin", "admin")
 # A login and a token per role, for trying the API and the admin locally (DEBUG only). The
@@ -27,8 +27,10 @@ class Command(BaseCommand):
             User.objects.create_superuser(username=username, password=password)
         self.stdout.write(f"Staff login for /admin/: {username} / {password}")
         for username, agency, role in DEMO_USERS:
-            token = user_issue_token(username=username, agency_code=agency, role=role)
-            user = User.objects.get(username=username)
+            user = user_ensure(username=username, agency_code=agency, role=role)
+            # A new token each run, printed this once (only its digest is kept); the last run's
+            # tokens are revoked, so demo tokens do not pile up.
+            token = user_tokens_rotate(users=[user], by=None)[0][1]
             user.set_password(username)
             user.is_staff = role == Role.VERIFIER
             user.save(update_fields=["password", "is_staff"])
