@@ -118,6 +118,7 @@ def start_recipe(transactional_db, run_dir, tmp_path):
             "REDIS_URL": redis_url,
             "SECRET_KEY": "tests-only-secret-key",
             "ALLOWED_HOSTS": "127.0.0.1",
+            "HTTPS": "false",  # plain HTTP on loopback: the explicit opt-out
             "PROXY_LISTEN": listen,
             "GUNICORN_LISTEN": f"127.0.0.1:{free_port()}",
             "WEB_CONCURRENCY": "2",
