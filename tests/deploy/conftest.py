@@ -138,11 +138,11 @@ def start_recipe(transactional_db, run_dir, tmp_path):
         recipe = Recipe(process, f"http://{listen}", {**env, **values}, run_dir)
 
         def healthy():
-            """the recipe answers /api/v1/health/ through nginx"""
+            """the recipe's /healthz is 200 through nginx (a worker answers too)"""
             if process.poll() is not None:
                 pytest.fail(f"bin/production exited: see {log.name}")
             try:
-                return get(f"{recipe.url}/api/v1/health/", timeout=5)[0] == 200
+                return get(f"{recipe.url}/healthz", timeout=5)[0] == 200
             except OSError:
                 return False
 
