@@ -51,6 +51,7 @@ def configure() -> dict[str, str]:
         chosen,
         DJANGO_SETTINGS_MODULE="bench.settings",
         DEBUG="false",
+        HTTPS="false",  # plain HTTP on loopback
         API_RATE_LIMIT=RATE_LIMIT,
         SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-only-secret-key",
     )

@@ -4,4 +4,7 @@
 : "${GUNICORN_LISTEN:=127.0.0.1:8000}"   # where gunicorn listens, behind nginx
 : "${WEB_CONCURRENCY:=4}"   # gunicorn's worker processes
 : "${RUN_DIR:=$PWD/var}"   # logs, sockets, pid files, nginx's buffers and its rendered config
-export PROXY_LISTEN GUNICORN_LISTEN WEB_CONCURRENCY RUN_DIR
+# Where gunicorn's and the Celery workers' processes write their metrics, for /metrics to add up
+# (prometheus_client's multiprocess mode): one folder for all the programs on this machine.
+: "${PROMETHEUS_MULTIPROC_DIR:=$RUN_DIR/metrics}"
+export PROXY_LISTEN GUNICORN_LISTEN WEB_CONCURRENCY RUN_DIR PROMETHEUS_MULTIPROC_DIR

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+# The tests and the processes they start serve plain HTTP on loopback (README, "Settings").
+os.environ.setdefault("HTTPS", "false")
 
 from tracker.settings import *  # noqa: F403
 from tracker.settings import BASE_DIR, DATABASES

@@ -8,11 +8,13 @@ handler for errors raised outside any view.
 
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An id a proxy or client sends is kept when it is short and plain (it goes into log lines).
@@ -25,11 +27,12 @@ DATABASE_UNAVAILABLE = (
     "Retry it in a few seconds (with the same Idempotency-Key or external_id)."
 )
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("tracker.access")
 
 
 class RequestIdMiddleware:
     """Outermost: takes a sane incoming `X-Request-ID` or makes one, for the log lines written
-    while the request runs (RequestIdFilter) and for the response."""
+    while the request runs (tracker.logs) and for the response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,13 +50,37 @@ class RequestIdMiddleware:
         return response
 
 
-class RequestIdFilter(logging.Filter):
-    """Gives every log record the id of the request it was written for ("-" outside one)."""
+class AccessLogMiddleware:
+    """A line per request (logger `tracker.access`): method, path, status, duration, and who
+    asked (user and agency, once authentication has run; "-" for anonymous callers)."""
 
-    def filter(self, record):
-        request = getattr(record, "request", None)
-        record.request_id = getattr(request, "request_id", None) or request_id.get()
-        return True
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        user, agency = _caller(request)
+        access_logger.info(
+            "%s %s %s %.1f ms", request.method, request.path, response.status_code, duration_ms,
+            extra={"method": request.method, "path": request.path,
+                   "status": response.status_code, "duration_ms": duration_ms,
+                   "user": user, "agency": agency},
+        )  # fmt: skip
+        return response
+
+
+def _caller(request) -> tuple[str, str]:
+    """The user's name and agency code, without loading a user nobody asked for: a session that
+    no view read stays unread (the liveness probe does no I/O)."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return "-", "-"
+    if user is None or not user.is_authenticated:
+        return "-", "-"
+    agency = user.agency.code if user.agency_id else "-"  # loaded with a token's user
+    return user.username, agency
 
 
 def is_database_unavailable(error: BaseException) -> bool:

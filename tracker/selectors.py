@@ -1,10 +1,13 @@
 """Reads. Each returns a queryset already carrying what its callers need."""
 
+from dataclasses import dataclass
+
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tracker.models import (
+    Agency,
     ApiToken,
     Area,
     DailyFigure,
@@ -13,6 +16,7 @@ from tracker.models import (
     ReportStatus,
     RevisionStatus,
     Role,
+    StaleFigure,
     User,
 )
 from tracker.models.tokens import key_digest
@@ -106,3 +110,53 @@ def members_with_live_tokens(*, agency_code: str) -> QuerySet[User]:
     return User.objects.filter(
         agency__code=agency_code, is_active=True, pk__in=live.values("user_id")
     ).order_by("username")
+
+
+def database_answers() -> None:
+    """SELECT 1: raises the database's error when it cannot be reached."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def service_health_for_staff() -> dict:
+    """`service_health` without reading every report: PostgreSQL's own estimate of the reports
+    (its statistics, kept by autovacuum) once it has one; an exact count before, and on SQLite."""
+    reports = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [Report._meta.db_table],
+            )
+            estimate = cursor.fetchone()[0]
+        reports = estimate if estimate >= 0 else None  # -1: never analysed
+    if reports is None:
+        reports = Report.objects.count()
+    return {"database": connection.vendor, "areas": Area.objects.count(), "reports": reports}
+
+
+@dataclass(frozen=True)
+class FiguresLag:
+    """How far the stored figures are behind the reports."""
+
+    seconds: float  # how long the oldest stale figure record has waited; 0 when none waits
+    stale: int  # stale figure records waiting for a refresh
+
+
+def figures_lag() -> FiguresLag:
+    """One query over the stale records (a small table: a refresh deletes what it did)."""
+    found = StaleFigure.objects.aggregate(oldest=Min("created_at"), stale=Count("id"))
+    oldest = found["oldest"]
+    seconds = max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0
+    return FiguresLag(seconds=seconds, stale=found["stale"])
+
+
+def reports_waiting() -> dict[str, int]:
+    """Reports and revisions waiting for a verifier. Pending reports are counted agency by
+    agency, through the (agency, status) index, not by reading every report."""
+    agencies = list(Agency.objects.values_list("id", flat=True))
+    pending = Report.objects.filter(agency_id__in=agencies, status=ReportStatus.PENDING)
+    return {
+        "reports": pending.count(),
+        "revisions": ReportRevision.objects.filter(status=RevisionStatus.PENDING).count(),
+    }

@@ -27,6 +27,13 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 90)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+# Observability and HTTPS (README, "Health, metrics and logs" and "Settings").
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+METRICS_TOKEN = env_str("METRICS_TOKEN", None)
+FIGURES_LAG_LIMIT_SECONDS = env_int("FIGURES_LAG_LIMIT_SECONDS", 300)
+HTTPS = env_bool("HTTPS", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -50,6 +57,12 @@ for name, value, most in (
 ):
     if not 1 <= value <= most:
         raise ImproperlyConfigured(f"{name}={value!r} is not between 1 and {most}.")
+
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
+
+if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN is shorter than 32 characters: make a random one.")
 
 try:
     ZoneInfo(TIME_ZONE)
@@ -86,13 +99,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_prometheus",
     "tracker",
     "api",
     "tasks",  # registers how services enqueue background work (tracker never imports tasks)
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # latency, by endpoint
     "tracker.middleware.RequestIdMiddleware",
+    "tracker.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "api.limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -104,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "tracker.middleware.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # status, by endpoint
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers a locked-out login
 ]
 
@@ -181,20 +198,22 @@ CACHES = {
 }
 
 # Logs go to stderr (gunicorn's and the workers' logs, journald under systemd) whatever DEBUG
-# says, each line with the id of the request it was written for (also the response's
-# X-Request-ID). Django logs every 5xx with its traceback; 4xx are the clients' business.
+# says: one JSON object a line (LOG_FORMAT=json, the default unless DEBUG), each with the id of
+# the request or task it was written for. A line per request (tracker.access: status, duration,
+# user, agency) and per task (tasks: outcome, duration); Django logs every 5xx with its traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "tracker.middleware.RequestIdFilter"}},
+    "filters": {"context": {"()": "tracker.logs.ContextFilter"}},
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+        "json": {"()": "tracker.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(context)s] %(name)s: %(message)s"},
     },
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
-            "formatter": "line",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["stderr"], "level": "INFO"},
@@ -202,8 +221,24 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},  # not only when DEBUG
         "django.request": {"level": "ERROR"},
         "django.security": {"level": "ERROR"},
+        "celery.app.trace": {"level": "WARNING"},  # the tasks logger's line says it, with the id
+        "health_check": {"level": "ERROR"},  # a failing check is in /healthz's answer
     },
 }
+
+# --- HTTPS -------------------------------------------------------------------------------------
+# On unless DEBUG: TLS ends in front of nginx (a load balancer, or the machine's own nginx on
+# 443), which says so in X-Forwarded-Proto; plain HTTP is redirected to HTTPS, browsers are told
+# to keep to HTTPS (HSTS) and cookies go over HTTPS only. A deployment on plain HTTP (a closed
+# network, the tests, the load test) says HTTPS=false. Probes and Prometheus may use plain HTTP.
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^metrics$", r"^api/v1/health/$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # the tracker's own host and those below it, no others
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is a domain owner's commitment (hstspreload.org), not a default.
+    SILENCED_SYSTEM_CHECKS += ["security.W021"]
 
 STATIC_URL = "static/"  # collectstatic copies the files to STATIC_ROOT, where nginx serves them
 

@@ -3,12 +3,18 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tracker.health import Livez, healthz
+from tracker.metrics import metrics
+
 admin.site.site_header = "Displacement tracker"
 admin.site.site_title = "Displacement tracker"
 admin.site.index_title = "Reports, areas and daily figures"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("livez", Livez.as_view(), name="livez"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,5 +1,6 @@
 import sys
 
+from django.db import connection
 from django.http import JsonResponse
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -13,11 +14,18 @@ from tracker.middleware import (
     is_database_unavailable,
     request_id,
 )
-from tracker.selectors import service_health
+from tracker.selectors import (
+    database_answers,
+    figures_lag,
+    reports_waiting,
+    service_health_for_staff,
+)
 
 
 class HealthView(APIView):
-    """Whether the service is up and which database it reads."""
+    """Whether the service is up and which database it reads; staff also see how many areas and
+    reports it holds (reports: PostgreSQL's estimate) and what waits for the workers and the
+    verifiers. Probes should use /healthz (every service) or /livez (the process alone)."""
 
     permission_classes = [AllowAny]
 
@@ -25,14 +33,32 @@ class HealthView(APIView):
         responses=inline_serializer(
             "Health",
             {
+                "status": serializers.CharField(),
                 "database": serializers.CharField(),
-                "areas": serializers.IntegerField(),
-                "reports": serializers.IntegerField(),
+                "areas": serializers.IntegerField(required=False, help_text="staff only"),
+                "reports": serializers.IntegerField(required=False, help_text="staff only"),
+                "reports_pending": serializers.IntegerField(required=False),
+                "revisions_pending": serializers.IntegerField(required=False),
+                "figures_lag_seconds": serializers.FloatField(required=False),
+                "stale_figures": serializers.IntegerField(required=False),
             },
         )
     )
     def get(self, request):
-        return Response(service_health())
+        if not request.user.is_staff:
+            database_answers()
+            return Response({"status": "ok", "database": connection.vendor})
+        waiting, lag = reports_waiting(), figures_lag()
+        return Response(
+            {
+                "status": "ok",
+                **service_health_for_staff(),
+                "reports_pending": waiting["reports"],
+                "revisions_pending": waiting["revisions"],
+                "figures_lag_seconds": round(lag.seconds, 1),
+                "stale_figures": lag.stale,
+            }
+        )
 
 
 class MeView(APIView):

@@ -118,6 +118,7 @@ def start_recipe(transactional_db, run_dir, tmp_path):
             "REDIS_URL": redis_url,
             "SECRET_KEY": "tests-only-secret-key",
             "ALLOWED_HOSTS": "127.0.0.1",
+            "HTTPS": "false",  # plain HTTP on loopback: the explicit opt-out
             "PROXY_LISTEN": listen,
             "GUNICORN_LISTEN": f"127.0.0.1:{free_port()}",
             "WEB_CONCURRENCY": "2",
@@ -137,11 +138,11 @@ def start_recipe(transactional_db, run_dir, tmp_path):
         recipe = Recipe(process, f"http://{listen}", {**env, **values}, run_dir)
 
         def healthy():
-            """the recipe answers /api/v1/health/ through nginx"""
+            """the recipe's /healthz is 200 through nginx (a worker answers too)"""
             if process.poll() is not None:
                 pytest.fail(f"bin/production exited: see {log.name}")
             try:
-                return get(f"{recipe.url}/api/v1/health/", timeout=5)[0] == 200
+                return get(f"{recipe.url}/healthz", timeout=5)[0] == 200
             except OSError:
                 return False
 

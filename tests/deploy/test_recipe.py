@@ -33,20 +33,20 @@ class Agency:
         self.reporter = issue_token("smoke-reporter", "reporter")
         self.verifier = issue_token("smoke-verifier", "verifier")
 
-    def submit_and_verify(self, day: str, killed: int) -> None:
+    def submit_and_verify(self, day: str, killed: int, headers: dict | None = None) -> None:
         report = {"area": self.area, "period_start": day, "killed": killed}
-        created = self.web.call("POST", "/api/v1/reports/", self.reporter, report)
+        created = self.web.call("POST", "/api/v1/reports/", self.reporter, report, headers)
         assert created.status == 201, created.body
         verified = self.web.call("POST", f"/api/v1/reports/{created.body['id']}/verify/",
-                                 self.verifier)  # fmt: skip
+                                 self.verifier, headers=headers)  # fmt: skip
         assert verified.status == 200, verified.body
 
-    def wait_for_figure(self, day: str, killed: int) -> None:
+    def wait_for_figure(self, day: str, killed: int, headers: dict | None = None) -> None:
         path = f"/api/v1/figures/daily/?area={self.area}&date_from={day}&date_to={day}"
 
         def figure():
             """the worker refreshed the verified report's figure"""
-            answer = self.web.call("GET", path, self.reporter)
+            answer = self.web.call("GET", path, self.reporter, headers=headers)
             assert answer.status == 200, answer.body
             return [row["killed"] for row in answer.body["results"]] == [killed]
 

@@ -2,6 +2,7 @@
 and a database that is unavailable answering 503 with Retry-After on every path."""
 
 import io
+import json
 import logging
 
 import pytest
@@ -46,13 +47,16 @@ def test_every_response_carries_a_request_id_and_keeps_a_sane_one_given():
 
 def test_a_500_is_logged_with_its_traceback_and_request_id(settings, monkeypatch, stderr_log):
     settings.DEBUG = False
-    monkeypatch.setattr("api.views.misc.service_health", failing(RuntimeError("engine on fire")))
+    monkeypatch.setattr("api.views.misc.database_answers", failing(RuntimeError("engine on fire")))
     response = APIClient(raise_request_exception=False).get(HEALTH, HTTP_X_REQUEST_ID="req-500")
     assert response.status_code == 500
     assert response.json()["request_id"] == response["X-Request-ID"] == "req-500"
-    log = stderr_log.getvalue()
-    assert "ERROR [req-500] django.request: Internal Server Error: /api/v1/health/" in log
-    assert "Traceback (most recent call last)" in log and "RuntimeError: engine on fire" in log
+    lines = [json.loads(line) for line in stderr_log.getvalue().splitlines()]
+    (error,) = [line for line in lines if line["logger"] == "django.request"]
+    assert error["level"] == "ERROR" and error["request_id"] == "req-500"
+    assert error["message"] == "Internal Server Error: /api/v1/health/"
+    assert "Traceback (most recent call last)" in error["exc_info"]
+    assert "RuntimeError: engine on fire" in error["exc_info"]
 
 
 @pytest.mark.parametrize("error", [OperationalError("server closed the connection"),
@@ -60,12 +64,17 @@ def test_a_500_is_logged_with_its_traceback_and_request_id(settings, monkeypatch
 def test_the_database_unavailable_in_an_api_view_is_503_with_retry_after(
     monkeypatch, stderr_log, error
 ):
-    monkeypatch.setattr("api.views.misc.service_health", failing(error))
+    monkeypatch.setattr("api.views.misc.database_answers", failing(error))
     response = APIClient().get(HEALTH, HTTP_X_REQUEST_ID="req-503")
     assert response.status_code == 503
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert response.json() == {"detail": DATABASE_UNAVAILABLE}
-    assert "[req-503] tracker.middleware: Database unavailable" in stderr_log.getvalue()
+    lines = [json.loads(line) for line in stderr_log.getvalue().splitlines()]
+    assert any(
+        line["logger"] == "tracker.middleware" and line["request_id"] == "req-503"
+        and line["message"].startswith("Database unavailable")
+        for line in lines
+    )  # fmt: skip
 
 
 def test_a_database_error_behind_another_error_is_503(monkeypatch):
@@ -77,7 +86,7 @@ def test_a_database_error_behind_another_error_is_503(monkeypatch):
         except OperationalError as error:
             raise RuntimeError("Retry in 1s") from error
 
-    monkeypatch.setattr("api.views.misc.service_health", fail)
+    monkeypatch.setattr("api.views.misc.database_answers", fail)
     assert APIClient().get(HEALTH).status_code == 503
 
 

@@ -39,6 +39,9 @@ def test_production_without_secret_key_does_not_start():
             "MAX_BODY_BYTES='lots' is not a whole number",
         ),
         ({"SECRET_KEY": "k", "REDIS_TIMEOUT": "soon"}, "REDIS_TIMEOUT='soon' is not a number"),
+        ({"SECRET_KEY": "k", "LOG_FORMAT": "xml"}, "LOG_FORMAT='xml' is not json or text"),
+        ({"SECRET_KEY": "k", "HTTPS": "sometimes"}, "HTTPS='sometimes' is not a boolean"),
+        ({"SECRET_KEY": "k", "METRICS_TOKEN": "short"}, "METRICS_TOKEN is shorter than 32"),
     ],
 )
 def test_malformed_values_stop_start_up(env, message):
