@@ -3,6 +3,7 @@ callers; /livez does no I/O; /api/v1/health/ counts nothing for anonymous caller
 that need Redis and a worker are in tests/faults/test_health.py."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -63,7 +64,8 @@ def test_staff_and_prometheus_see_why_a_check_fails_and_the_figures_lag(settings
     for client in (staff, prometheus):
         answer = client.get("/healthz").json()
         lag = answer["checks"]["figures_lag"]
-        assert lag["status"] == "failing" and "waited 600 s (limit 60 s)" in lag["detail"]
+        assert lag["status"] == "failing"
+        assert re.search(r"waited 60\d s \(limit 60 s\)", lag["detail"])  # a second may pass
         assert answer["figures"]["stale"] == 1 and 599 < answer["figures"]["lag_seconds"] < 660
         assert answer["checks"]["database"]["seconds"] >= 0
     anonymous = Client(HTTP_AUTHORIZATION="Bearer not-the-token").get("/healthz").json()
