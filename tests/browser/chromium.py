@@ -118,9 +118,17 @@ class Browser:
     def text(self) -> str:
         return self.driver.find_element("tag name", "body").text
 
-    def shot(self, name: str) -> Path:
-        """Save a screenshot of the page as test-artifacts/<name>.png."""
+    def shot(self, name: str, *, full_page: bool = False) -> Path:
+        """Save a screenshot of the window (or the `full_page`) as test-artifacts/<name>.png."""
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        self.driver.save_screenshot(str(path))
+        size = self.driver.get_window_size()
+        if full_page:
+            height = self.driver.execute_script("return document.documentElement.scrollHeight")
+            self.driver.set_window_size(size["width"], min(height + 140, 8000))  # + the window
+        try:
+            self.driver.save_screenshot(str(path))
+        finally:
+            if full_page:
+                self.driver.set_window_size(size["width"], size["height"])
         return path
