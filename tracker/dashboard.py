@@ -10,7 +10,7 @@ overlapping reports are not added up, as a sum of daily values would.
 from datetime import date, timedelta
 
 from django import forms
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -161,11 +161,14 @@ def child_areas(area: Area, date_from: date, date_to: date) -> QuerySet[Area]:
     return areas_with_period(area.children.order_by("pcode"), date_from, date_to)
 
 
-def child_figures(area: Area, date_from: date, date_to: date) -> QuerySet:
-    """The daily values of the areas right below `area` in the period: (p-code, date, one
-    value per metric) tuples, by area then day."""
+def child_figures(children: list[Area], date_from: date, date_to: date) -> QuerySet:
+    """The daily values of `children` (the areas below one area) in the period: (area id, date,
+    one value per metric) tuples, by area then day. By ids, not by a join on the parent, so that
+    PostgreSQL reads each area's days from the (area, date) index instead of every figure."""
     return (
-        DailyFigure.objects.filter(area__parent=area, date__gte=date_from, date__lte=date_to)
-        .order_by("area__pcode", "date")
-        .values_list(F("area__pcode"), "date", *DASHBOARD_METRICS)
+        DailyFigure.objects.filter(
+            area_id__in=[child.pk for child in children], date__gte=date_from, date__lte=date_to
+        )
+        .order_by("area_id", "date")
+        .values_list("area_id", "date", *DASHBOARD_METRICS)
     )
