@@ -70,7 +70,7 @@ def _figure_rows(figures) -> list[dict]:
 
 
 def overview(area: Area, date_from: date, date_to: date) -> dict:
-    """The answer, in six queries whatever the number of days and areas below."""
+    """The answer, in five queries whatever the number of days and areas below."""
     period = (date_from, date_to)
     itself = dashboard.areas_with_period(Area.objects.filter(pk=area.pk), *period).get()
     children = list(dashboard.child_areas(area, *period))
