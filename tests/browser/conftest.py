@@ -44,7 +44,7 @@ def chromium(django_db_setup, tmp_path_factory):
 @pytest.fixture
 def browser(transactional_db, chromium, live_server) -> Browser:
     """The shared Chromium, signed out, pointed at the live server (its data is this test's)."""
-    chromium.get("about:blank")
+    chromium.get(f"{live_server.url}/api/v1/health/")  # cookies are deleted for the page's site
     chromium.delete_all_cookies()
     return Browser(chromium, live_server.url)
 
