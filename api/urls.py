@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from api.views.areas import AreaViewSet
 from api.views.figures import DailyFigureExplain, DailyFigureList
 from api.views.misc import HealthView, MeView
+from api.views.overview import FigureOverview
 from api.views.reports import ReportBulkView, ReportViewSet
 from api.views.tokens import TokenViewSet
 
@@ -21,5 +22,6 @@ urlpatterns = [
     path("reports/bulk/", ReportBulkView.as_view(), name="report-bulk"),
     path("figures/daily/", DailyFigureList.as_view(), name="figures-daily"),
     path("figures/daily/explain/", DailyFigureExplain.as_view(), name="figures-explain"),
+    path("figures/overview/", FigureOverview.as_view(), name="figures-overview"),
     *router.urls,
 ]

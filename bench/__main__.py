@@ -1,6 +1,6 @@
 """`python -m bench [--size small|full] [--part all|reports|figures]`: the benchmarks, each
-against its own baseline. Sections 1-3 are about reports (`--part reports`), 4-6 about the
-aggregation engine (`--part figures`).
+against its own baseline. Sections 1-3 are about reports (`--part reports`), 4-7 about the
+aggregation engine and the dashboard (`--part figures`).
 
 Runs on a database of its own (tracker_bench, created, migrated and dropped here; the engine's
 sections get it afresh) and a gunicorn on 127.0.0.1. Prints figures and ratios; never asserts
@@ -32,17 +32,19 @@ class Size:
     updates: int  # incremental updates per table size, at most
     update_budget: int  # seconds per table size, after which no new update starts
     daily_gets: int  # GETs of one area's daily figures, per target
+    dashboard_gets: int  # GETs of the dashboard's page and data, per target, one at a time
 
 
 SIZES = {
     "small": Size(
         creates=200, rounds=2, bulk_rows=2_000, listed=1_200, time_limit=60, timeout=120,
         figure_reports=2_000, few_reports=500, updates=20, update_budget=5, daily_gets=100,
+        dashboard_gets=10,
     ),
     "full": Size(
         creates=2_000, rounds=4, bulk_rows=100_000, listed=1_200, time_limit=300, timeout=1800,
         figure_reports=1_000_000, few_reports=10_000, updates=30, update_budget=300,
-        daily_gets=1_000,
+        daily_gets=1_000, dashboard_gets=100,
     ),
 }  # fmt: skip
 

@@ -3,7 +3,7 @@
 Order: load the smaller table, rebuild, time incremental updates on it (section 5, first half);
 load up to the full count, time the rebuild (section 4); time updates again (section 5); check
 the stored figures against a rebuild after each batch of updates; serve one area's daily
-figures through gunicorn (section 6).
+figures through gunicorn (section 6), and one area's year on the dashboard (section 7).
 """
 
 import os
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 
-from bench import daily, figdata, rebuild, refresh
+from bench import daily, dashboard, figdata, rebuild, refresh
 from bench.results import Section
 from bench.server import Gunicorn
 from tracker.figures import engine, sql
@@ -85,4 +85,13 @@ def run(size, *, workers: int, concurrency: int, token: str) -> Iterator[Section
             count=size.daily_gets,
             rounds=2,
             concurrency=concurrency,
+        )
+        yield dashboard.run(
+            gunicorn.port,
+            token,
+            "bench-viewer",
+            first=p.first,
+            last=p.last,
+            count=size.dashboard_gets,
+            rounds=2,
         )

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tracker.dashboard_views import dashboard_page, figure_explanation
 from tracker.health import Livez, healthz
 from tracker.metrics import metrics
 
@@ -15,6 +17,14 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", Livez.as_view(), name="livez"),
     path("metrics", metrics, name="metrics"),
+    path("dashboard/", dashboard_page, name="dashboard"),
+    path("dashboard/explain/", figure_explanation, name="figure-explanation"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
