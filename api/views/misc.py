@@ -3,11 +3,13 @@ import sys
 from django.http import JsonResponse
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parameters import DocumentedQueryOnly
 from tracker.middleware import (
     database_unavailable_response,
     is_database_unavailable,
@@ -16,7 +18,13 @@ from tracker.middleware import (
 from tracker.selectors import service_health
 
 
-class HealthView(APIView):
+class SchemaView(DocumentedQueryOnly, SpectacularAPIView):
+    """The OpenAPI schema: YAML, or JSON with `format=json` or `Accept: application/json`."""
+
+    query_parameters = {"get": ("lang",)}
+
+
+class HealthView(DocumentedQueryOnly, APIView):
     """Whether the service is up and which database it reads."""
 
     permission_classes = [AllowAny]
@@ -35,7 +43,7 @@ class HealthView(APIView):
         return Response(service_health())
 
 
-class MeView(APIView):
+class MeView(DocumentedQueryOnly, APIView):
     """Who the token belongs to: check a token before a sync script relies on it."""
 
     @extend_schema(

@@ -1,12 +1,19 @@
-"""Schemathesis over the whole OpenAPI schema: no operation answers 5xx, whatever it is sent.
+"""Schemathesis over the whole OpenAPI schema: every answer is one the schema declares, and no
+operation answers 5xx, whatever it is sent.
 
 The schema is the one the service serves at /api/schema/, so endpoints are covered as they are
-added. Every operation is called in-process through the WSGI app with generated valid and invalid
-input (plus a few awkward inputs random generation hardly makes), with a token: as a reporter for
-every operation but verify, reject and reopen, and as a verifier for reading, withdrawing,
-verifying, rejecting and reopening reports (its other calls end in a 403 before any input is
-read). Reports of two agencies in every state exist, one with a pending revision, so edits,
-verify, reject, reopen and withdraw reach real reports, not only 404s.
+added. Every phase runs: each operation's explicit examples (plus a few awkward inputs random
+generation hardly makes), the coverage cases (boundaries, each parameter missing or of the wrong
+type), at least EXAMPLES_PER_OPERATION fuzzed cases, and stateful workflows along the links
+schemathesis infers (a report submitted, then read, edited, verified, rejected, reopened,
+withdrawn). Generated text may hold NUL bytes. Each answer must be documented: its status code,
+its content type, its headers and its body's schema.
+
+Calls go in-process through the WSGI app with a token: as a reporter for every operation but
+verify, reject and reopen, and as a verifier for reading, withdrawing, verifying, rejecting and
+reopening reports (its other calls end in a 403 before any input is read). Reports of two agencies
+in every state exist, one with a pending revision, so edits, verify, reject, reopen and withdraw
+reach real reports, not only 404s.
 
 A failure names the operation, the server's traceback and a curl command that reproduces it.
 """
@@ -22,20 +29,38 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core import signals
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, transaction
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api.throttling import TokenRateThrottle
 from tracker import services
 from tracker.models import Area, Role, User
 from tracker.wsgi import application
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # minutes: see EXAMPLES_PER_OPERATION
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
-
-EXAMPLES_PER_OPERATION = 40
+EXAMPLES_PER_OPERATION = 100
+WORKFLOWS = 30  # stateful scenarios, each of up to 8 calls
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "generation": {"allow-x00": True, "max-examples": EXAMPLES_PER_OPERATION},
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+            "stateful": {"enabled": True},
+        },
+    }
+)
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
 DAY = datetime.date(2024, 11, 28)
 # P-codes the migrations load, at every level: generated reports sometimes name a real area and a
 # recent period, so that they get past the first validation and reach the services.
@@ -179,7 +204,7 @@ def before_add_examples(context, examples):
 
 
 @pytest.fixture
-def server_errors():
+def server_errors(in_process_calls):
     """Tracebacks of the exceptions the app turned into 5xx responses, newest last."""
     seen: list[str] = []
 
@@ -187,16 +212,11 @@ def server_errors():
         seen.append(traceback.format_exc())
 
     signals.got_request_exception.connect(record)
-    # As Django's own test client does: a request must not close the test's connection.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
     CURRENT["server_errors"] = seen
     try:
         yield seen
     finally:
         signals.got_request_exception.disconnect(record)
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
         CURRENT.pop("server_errors", None)
 
 
@@ -260,6 +280,18 @@ def not_a_server_error(ctx, response, case):
     )
 
 
+# What every answer is checked for: no server error, and everything about it in the schema.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+VERIFIER_ACTIONS = ("/api/v1/reports/{id}/verify/", "/api/v1/reports/{id}/reject/",
+                    "/api/v1/reports/{id}/reopen/")  # fmt: skip
+
+
 def verifier_may(ctx) -> bool:
     """What a verifier can do beyond a 403: read, withdraw, verify, reject and reopen reports."""
     method, path = ctx.operation.method.upper(), ctx.operation.path
@@ -267,11 +299,7 @@ def verifier_may(ctx) -> bool:
         return method == "GET"
     if path == "/api/v1/reports/{id}/":
         return method in ("GET", "DELETE")
-    return path in (
-        "/api/v1/reports/{id}/verify/",
-        "/api/v1/reports/{id}/reject/",
-        "/api/v1/reports/{id}/reopen/",
-    )
+    return path in VERIFIER_ACTIONS
 
 
 SETTINGS = hypothesis.settings(
@@ -287,22 +315,50 @@ SETTINGS = hypothesis.settings(
 @schema.exclude(path_regex=r"/(verify|reject|reopen)/$").parametrize()
 @pytest.mark.parametrize("role", [Role.REPORTER])
 @SETTINGS
-def test_no_server_error_as_reporter(case, role, tokens, server_errors, caplog):
+def test_answers_as_declared_to_a_reporter(case, role, tokens, server_errors, caplog):
     check(case, tokens[role], caplog)
 
 
 @schema.include(verifier_may).parametrize()
 @pytest.mark.parametrize("role", [Role.VERIFIER])
 @SETTINGS
-def test_no_server_error_as_verifier(case, role, tokens, server_errors, caplog):
+def test_answers_as_declared_to_a_verifier(case, role, tokens, server_errors, caplog):
     check(case, tokens[role], caplog)
+
+
+class Workflow(schema.as_state_machine()):
+    """Chains of calls along the inferred links, each as the role that may make it."""
+
+    def get_call_kwargs(self, case):
+        role = Role.VERIFIER if case.operation.path in VERIFIER_ACTIONS else Role.REPORTER
+        return {"headers": {"Authorization": f"Token {CURRENT['tokens'][role]}"}}
+
+    def before_call(self, case):
+        aim(case)
+
+    def call(self, case, **kwargs):
+        return call(case, **kwargs)
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        case.validate_response(response, checks=CHECKS)
+
+
+def test_workflows_answer_as_declared(tokens, server_errors, caplog):
+    caplog.set_level(logging.ERROR, logger="django.request")
+    CURRENT["tokens"] = tokens
+    try:
+        Workflow.run(
+            settings=hypothesis.settings(SETTINGS, max_examples=WORKFLOWS, stateful_step_count=8)
+        )
+    finally:
+        CURRENT.pop("tokens", None)
 
 
 def check(case, token: str, caplog) -> None:
     caplog.set_level(logging.ERROR, logger="django.request")  # 4xx are expected here, not news
     aim(case)
-    response = call(case, token)
-    case.validate_response(response, checks=[not_a_server_error])
+    response = call(case, headers={"Authorization": f"Token {token}"})
+    case.validate_response(response, checks=CHECKS)
 
 
 def aim(case) -> None:
@@ -323,7 +379,7 @@ class _Undo(Exception):
     pass
 
 
-def call(case, token: str):
+def call(case, **kwargs):
     """Send the case in a savepoint, rolled back after a 5xx.
 
     The test runs in one transaction, where in production each request has its own: on
@@ -333,7 +389,7 @@ def call(case, token: str):
     response = None
     try:
         with transaction.atomic():
-            response = case.call(headers={"Authorization": f"Token {token}"})
+            response = case.call(**kwargs)
             if response.status_code >= 500:
                 raise _Undo
     except _Undo:
