@@ -16,6 +16,8 @@ class DocumentedQueryOnly:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if not hasattr(self, request.method.lower()):
+            return  # a method this URL does not have: 405 follows
         documented = self.documented_query_parameters(request)
         unknown = sorted(set(request.query_params) - documented)
         if unknown:
@@ -25,7 +27,8 @@ class DocumentedQueryOnly:
 
     def documented_query_parameters(self, request) -> set[str]:
         action = getattr(self, "action", None)
-        names = set(self.query_parameters.get(action or request.method.lower(), ()))
+        method = "get" if request.method == "HEAD" else request.method.lower()
+        names = set(self.query_parameters.get(action or method, ()))
         if isinstance(self, ListModelMixin) and action in (None, "list"):
             filterset = getattr(self, "filterset_class", None)
             if filterset is not None:

@@ -3,7 +3,6 @@
 import csv
 
 from django.http import StreamingHttpResponse
-from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -98,14 +97,13 @@ class DailyFigureList(DocumentedQueryOnly, ListAPIView):
         return self.stream(export)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        """Errors are JSON whatever format was asked for; the rows depend on `Accept`."""
+        """Errors are JSON whatever format was asked for (DRF adds `Vary: Accept`)."""
         response = super().finalize_response(request, response, *args, **kwargs)
         if isinstance(response, Response) and isinstance(
             response.accepted_renderer, StreamedRenderer
         ):
             response.accepted_renderer = SafeJSONRenderer()
             response.accepted_media_type = response.accepted_renderer.media_type
-        patch_vary_headers(response, ["Accept"])
         return response
 
     def list(self, request, *args, **kwargs):
