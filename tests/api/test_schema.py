@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.throttling import TokenRateThrottle
 from tests.factories import AgencyFactory, UserFactory, token_for
 from tracker import services
 from tracker.models import Area, Report, Role
@@ -150,6 +151,21 @@ def test_errors_answer_with_their_declared_bodies_and_headers(reporter_token):
     assert edit.status_code == 412
 
 
+def test_over_the_rate_limit_answers_the_declared_429(reporter_token, monkeypatch):
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "1/hour"})
+    declared("GET", "/api/v1/me/", reporter_token)
+    limited = declared("GET", "/api/v1/me/", reporter_token)
+    assert limited.status_code == 429 and int(limited.headers["retry-after"][0]) > 0
+
+
+def test_a_body_over_the_limit_answers_the_declared_413(reporter_token, settings):
+    settings.MAX_BODY_BYTES = 100
+    body = {"area": "SY0200", "period_start": "2024-11-28", "notes": "x" * 200}
+    too_large = declared("POST", "/api/v1/reports/", reporter_token, body=body,
+                         media_type="application/json")  # fmt: skip
+    assert too_large.status_code == 413 and not Report.objects.exists()
+
+
 # --- Query parameters: documented ones only -----------------------------------------------------
 
 LISTS = ("/api/v1/areas/", "/api/v1/reports/", "/api/v1/figures/daily/")
@@ -172,6 +188,19 @@ def test_a_write_with_an_unknown_query_parameter_stores_nothing(api, areas):
     bulk = api.post("/api/v1/reports/bulk/?dryrun=true", [body], format="json")
     assert bulk.status_code == 400 and set(bulk.json()) == {"dryrun"}
     assert not Report.objects.exists()
+
+
+def test_a_method_a_url_lacks_is_405_whatever_its_query(api):
+    response = api.generic("TRACE", "/api/v1/figures/daily/explain/?area=SY&as_of=x")
+    assert response.status_code == 405 and "GET" in response["Allow"]
+
+
+def test_head_takes_what_get_takes(api):
+    assert (
+        api.head("/api/v1/figures/daily/explain/", {"area": "SY", "date": "2024-11-28"}).status_code
+        == 200
+    )
+    assert api.head("/api/v1/areas/", {"as_of": "2024-11-28"}).status_code == 400
 
 
 def _plausible(parameter: dict) -> str:
