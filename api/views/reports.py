@@ -40,10 +40,13 @@ from tracker import services
 from tracker.models import Area, Report
 from tracker.selectors import reports_visible_to
 
-STATE = error(
+WRONG_STATE = (
     "The report is not in a state that allows this (editing a rejected or withdrawn report, "
-    "verifying a withdrawn one, reopening one that is not rejected), or the same "
-    "`Idempotency-Key`'s first request is still running",
+    "verifying a withdrawn one, reopening one that is not rejected)"
+)
+STATE = error(WRONG_STATE, ConflictSerializer)
+STATE_OR_IN_FLIGHT = error(
+    f"{WRONG_STATE}, or the same `Idempotency-Key`'s first request is still running",
     ConflictSerializer,
 )
 DUPLICATE = error(
@@ -160,7 +163,9 @@ class ReportViewSet(
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, parameters=[ETAG], responses={200: ReportSerializer, 409: STATE})
+    @extend_schema(
+        request=None, parameters=[ETAG], responses={200: ReportSerializer, 409: STATE_OR_IN_FLIGHT}
+    )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """Verify a pending report: it counts in the daily figures from now on. On a verified
@@ -171,7 +176,7 @@ class ReportViewSet(
     @extend_schema(
         request=ReasonSerializer,
         parameters=[ETAG],
-        responses={200: ReportSerializer, 409: STATE},
+        responses={200: ReportSerializer, 409: STATE_OR_IN_FLIGHT},
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
@@ -182,7 +187,7 @@ class ReportViewSet(
     @extend_schema(
         request=ReasonSerializer,
         parameters=[ETAG],
-        responses={200: ReportSerializer, 409: STATE},
+        responses={200: ReportSerializer, 409: STATE_OR_IN_FLIGHT},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
