@@ -1,9 +1,11 @@
 import re
 
 from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from api.schema import RowErrorsSerializer
 from tracker.models import (
     METRICS,
     ApiToken,
@@ -21,7 +23,9 @@ MAX_COUNT = 2_147_483_647  # what a report's count column holds
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="pcode", read_only=True, allow_null=True, help_text="Null for the country."
+    )
 
     class Meta:
         model = Area
@@ -36,6 +40,7 @@ class AreaCandidateSerializer(AreaSerializer):
     class Meta(AreaSerializer.Meta):
         fields = (*AreaSerializer.Meta.fields, "parents", "matched", "score")
 
+    @extend_schema_field(AreaSerializer(many=True))
     def get_parents(self, area) -> list[dict]:
         return [AreaSerializer(parent).data for parent in self.context["parents"][area.pk]]
 
@@ -144,7 +149,8 @@ class RevisionSerializer(serializers.ModelSerializer):
     """A correction of a verified report waiting for a verifier: the values it proposes."""
 
     area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
-    destination = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    destination = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
+    source_url = serializers.URLField(read_only=True, allow_blank=True)  # in the schema: or ""
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -153,11 +159,15 @@ class RevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = {name: {"required": False} for name in fields}
 
+    # Left out for other agencies: the schema does not require them (api/schema.py).
+    sometimes_withheld = tuple(name for name in Meta.fields if name not in PUBLIC_REVISION_FIELDS)
+
 
 class ReportSerializer(SharedFieldsMixin, serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
-    destination = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    destination = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
+    source_url = serializers.URLField(read_only=True, allow_blank=True)  # in the schema: or ""
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     pending_revision = RevisionSerializer(
         read_only=True,
@@ -185,6 +195,8 @@ class ReportSerializer(SharedFieldsMixin, serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    sometimes_withheld = PRIVATE_FIELDS  # left out for other agencies
+
     def to_representation(self, report):
         data = super().to_representation(report)
         if not sees_private_fields(self.context["request"].user, report):
@@ -204,6 +216,11 @@ class OptionalReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+class BulkRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Counted from 1, the first report after any header.")
+    errors = RowErrorsSerializer()
+
+
 class BulkSummarySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     atomic = serializers.BooleanField()
@@ -211,9 +228,8 @@ class BulkSummarySerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
-    errors = serializers.ListField(
-        child=serializers.DictField(),
-        help_text='Per-row errors: {"row": 3, "errors": {"killed": ["..."]}}; rows count from 1.',
+    errors = BulkRowErrorSerializer(
+        many=True, help_text='Per-row errors: {"row": 3, "errors": {"killed": ["..."]}}.'
     )
 
 

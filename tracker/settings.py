@@ -253,12 +253,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": API_RATE_LIMIT},
     "EXCEPTION_HANDLER": "api.exceptions.handle",
-    "URL_FORMAT_OVERRIDE": None,  # `format` is the figures' export choice, not content negotiation
+    # `format=` chooses among an operation's formats (the figures export, the schema), else Accept
+    "URL_FORMAT_OVERRIDE": "format",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.renderers.ContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.SafeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "api.parsers.JSONParser",

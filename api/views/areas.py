@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import AreaFilter
+from api.parameters import DocumentedQueryOnly
 from api.serializers import AreaCandidateSerializer, AreaSerializer
 from tracker.models import Area
 from tracker.place_names import resolve
@@ -15,13 +16,14 @@ class ResolveQuery(serializers.Serializer):
     name = serializers.CharField(max_length=200)
 
 
-class AreaViewSet(viewsets.ReadOnlyModelViewSet):
+class AreaViewSet(DocumentedQueryOnly, viewsets.ReadOnlyModelViewSet):
     """Administrative areas by p-code, with English and Arabic names."""
 
     serializer_class = AreaSerializer
     filterset_class = AreaFilter
     lookup_field = "pcode"
     lookup_value_regex = r"[A-Za-z0-9_-]{1,20}"
+    query_parameters = {"resolve": tuple(ResolveQuery().fields)}
 
     def get_queryset(self):
         return areas_with_parents().order_by("pcode")

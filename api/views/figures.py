@@ -4,13 +4,15 @@ import csv
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filters import FigureFilter
+from api.parameters import DocumentedQueryOnly
+from api.renderers import CSVRenderer, HXLRenderer, SafeJSONRenderer, StreamedRenderer
 from api.serializers import FigureSerializer
 from tracker.figures.explain import explain_cell
 from tracker.models import Area
@@ -65,35 +67,44 @@ def spreadsheet_safe(cells: list) -> list:
     ]
 
 
-class FigureQuery(serializers.Serializer):
-    format = serializers.ChoiceField(choices=["json", "csv", "hxl"], default="json")
-
-
-class DailyFigureList(ListAPIView):
+class DailyFigureList(DocumentedQueryOnly, ListAPIView):
     """Reconciled daily figures per area and day (DESIGN.md's rules; the README explains them).
 
-    Days without any verified report have no row. `format=csv` and `format=hxl` stream every
-    matching row, without pages; HXL adds the hashtag row.
+    Days without any verified report have no row. JSON comes in pages; CSV (`format=csv` or
+    `Accept: text/csv`) and HXL (`format=hxl` or `Accept: text/csv; profile=hxl`) stream every
+    matching row, HXL with its hashtag row. `format` wins over `Accept`; errors are JSON.
     """
 
     serializer_class = FigureSerializer
     filterset_class = FigureFilter
+    renderer_classes = [SafeJSONRenderer, HXLRenderer, CSVRenderer]  # the first is the default
 
     def get_queryset(self):
         return figures_with_areas()
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("format", enum=["json", "csv", "hxl"], description="Default json.")
-        ]
+        responses={
+            (200, "application/json"): FigureSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="Every row; HXL adds its hashtag row."
+            ),
+        }
     )
     def get(self, request, *args, **kwargs):
-        query = FigureQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        export = query.validated_data["format"]
+        export = request.accepted_renderer.format
         if export == "json":
             return self.list(request, *args, **kwargs)
         return self.stream(export)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Errors are JSON whatever format was asked for (DRF adds `Vary: Accept`)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and isinstance(
+            response.accepted_renderer, StreamedRenderer
+        ):
+            response.accepted_renderer = SafeJSONRenderer()
+            response.accepted_media_type = response.accepted_renderer.media_type
+        return response
 
     def list(self, request, *args, **kwargs):
         figures = self.filter_queryset(self.get_queryset())
@@ -129,10 +140,12 @@ class ExplainQuery(serializers.Serializer):
     date = serializers.DateField()
 
 
-class DailyFigureExplain(APIView):
+class DailyFigureExplain(DocumentedQueryOnly, APIView):
     """How one area's figures for one day were made: every contributing report with the share of
     its count that falls on that day, each agency's total, the rule that picked the value, and the
     areas below against the area's own reports."""
+
+    query_parameters = {"get": tuple(ExplainQuery().fields)}
 
     @extend_schema(parameters=[ExplainQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request):

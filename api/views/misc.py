@@ -4,11 +4,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parameters import DocumentedQueryOnly
 from tracker.middleware import (
     database_unavailable_response,
     is_database_unavailable,
@@ -22,7 +24,13 @@ from tracker.selectors import (
 )
 
 
-class HealthView(APIView):
+class SchemaView(DocumentedQueryOnly, SpectacularAPIView):
+    """The OpenAPI schema: YAML, or JSON with `format=json` or `Accept: application/json`."""
+
+    query_parameters = {"get": ("lang",)}
+
+
+class HealthView(DocumentedQueryOnly, APIView):
     """Whether the service is up and which database it reads; staff also see how many areas and
     reports it holds (reports: PostgreSQL's estimate) and what waits for the workers and the
     verifiers. Probes should use /healthz (every service) or /livez (the process alone)."""
@@ -61,7 +69,7 @@ class HealthView(APIView):
         )
 
 
-class MeView(APIView):
+class MeView(DocumentedQueryOnly, APIView):
     """Who the token belongs to: check a token before a sync script relies on it."""
 
     @extend_schema(

@@ -1,7 +1,12 @@
 from dataclasses import asdict
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -11,8 +16,18 @@ from rest_framework.views import APIView
 from api.bulk import upload_rows
 from api.filters import ReportFilter
 from api.idempotency import IdempotentMixin
+from api.parameters import DocumentedQueryOnly
 from api.permissions import ReportPermission
 from api.rows import RowParser, SubmitRowParser
+from api.schema import (
+    ETAG,
+    IF_MATCH,
+    STALE,
+    ConflictSerializer,
+    FieldErrorsSerializer,
+    error,
+    response_header,
+)
 from api.serializers import (
     BulkSummarySerializer,
     OptionalReasonSerializer,
@@ -25,27 +40,22 @@ from tracker import services
 from tracker.models import Area, Report
 from tracker.selectors import reports_visible_to
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="Makes the POST safe to retry: the same key and body replay the first answer.",
+WRONG_STATE = (
+    "The report is not in a state that allows this (editing a rejected or withdrawn report, "
+    "verifying a withdrawn one, reopening one that is not rejected)"
 )
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="The ETag from GET; a stale one answers 412.",
+STATE = error(WRONG_STATE, ConflictSerializer)
+STATE_OR_IN_FLIGHT = error(
+    f"{WRONG_STATE}, or the same `Idempotency-Key`'s first request is still running",
+    ConflictSerializer,
 )
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {field: [messages]}"),
-    404: OpenApiResponse(description="No such report, or not yours to see"),
-    409: OpenApiResponse(description="The report is not in a state that allows this"),
-}
-DUPLICATE = OpenApiResponse(
-    description="The report is in a state that does not allow this, or repeats the statement of "
-    'one of your reports: {"detail": "...", "duplicate_of": id}'
+DUPLICATE = error(
+    "The same statement as one of your reports (`duplicate_of` names it), the report is not in "
+    "a state that allows this, or the same `Idempotency-Key`'s first request is still running",
+    ConflictSerializer,
 )
+ETAG_ALWAYS = response_header("ETag", "The report's version, for `If-Match`.", [200], True)
+LOCATION = response_header("Location", "The report's URL.", [200, 201], required=True)
 
 
 def if_match(request) -> list[str] | None:
@@ -57,11 +67,16 @@ def if_match(request) -> list[str] | None:
 
 
 class ReportViewSet(
-    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    IdempotentMixin,
+    DocumentedQueryOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Reports: one agency's counts for one area over one period."""
 
     serializer_class = ReportSerializer
+    query_parameters = {"destroy": ("reason",)}
     permission_classes = [IsAuthenticated, ReportPermission]
     filterset_class = ReportFilter
     lookup_value_regex = r"[0-9]{1,18}"
@@ -75,13 +90,14 @@ class ReportViewSet(
         data = ReportSerializer(report, context=self.get_serializer_context()).data
         return Response(data, status=code, headers={"ETag": report.etag()})
 
+    @extend_schema(parameters=[ETAG_ALWAYS])
     def retrieve(self, request, *args, **kwargs):
         return self._answer(self.get_object())
 
     @extend_schema(
         request=ReportSubmitSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={201: ReportSerializer, 200: ReportSerializer, **ERRORS, 409: DUPLICATE},
+        parameters=[ETAG, LOCATION],
+        responses={201: ReportSerializer, 200: ReportSerializer, 409: DUPLICATE},
     )
     def create(self, request):
         """Submit a report. Re-posting an `external_id` corrects that report (200), never a copy:
@@ -110,8 +126,8 @@ class ReportViewSet(
 
     @extend_schema(
         request=ReportInputSerializer,
-        parameters=[IF_MATCH],
-        responses={200: ReportSerializer, 412: None, **ERRORS},
+        parameters=[IF_MATCH, ETAG_ALWAYS],
+        responses={200: ReportSerializer, 409: STATE, 412: STALE},
     )
     def update(self, request, *args, **kwargs):
         """Replace a pending report's fields (its `external_id` stays unless given). On a
@@ -120,8 +136,8 @@ class ReportViewSet(
 
     @extend_schema(
         request=ReportInputSerializer(partial=True),
-        parameters=[IF_MATCH],
-        responses={200: ReportSerializer, 412: None, **ERRORS},
+        parameters=[IF_MATCH, ETAG_ALWAYS],
+        responses={200: ReportSerializer, 409: STATE, 412: STALE},
     )
     def partial_update(self, request, *args, **kwargs):
         """Change some of a pending report's fields. On a verified report, its verified values
@@ -135,7 +151,7 @@ class ReportViewSet(
             )
         ],
         request=None,
-        responses={204: None, **ERRORS},
+        responses={204: None, 409: STATE},
     )
     def destroy(self, request, *args, **kwargs):
         """Withdraw a report: kept, with its history, and still listed as `withdrawn`."""
@@ -148,7 +164,7 @@ class ReportViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=None, parameters=[IDEMPOTENCY_KEY], responses={200: ReportSerializer, **ERRORS}
+        request=None, parameters=[ETAG], responses={200: ReportSerializer, 409: STATE_OR_IN_FLIGHT}
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
@@ -159,8 +175,8 @@ class ReportViewSet(
 
     @extend_schema(
         request=ReasonSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={200: ReportSerializer, **ERRORS},
+        parameters=[ETAG],
+        responses={200: ReportSerializer, 409: STATE_OR_IN_FLIGHT},
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
@@ -170,8 +186,8 @@ class ReportViewSet(
 
     @extend_schema(
         request=ReasonSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={200: ReportSerializer, 403: None, **ERRORS},
+        parameters=[ETAG],
+        responses={200: ReportSerializer, 409: STATE_OR_IN_FLIGHT},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
@@ -193,14 +209,23 @@ class BulkOptions(serializers.Serializer):
     )
 
 
-class ReportBulkView(IdempotentMixin, APIView):
+BULK_REFUSED = PolymorphicProxySerializer(
+    component_name="BulkRefused",
+    serializers=[BulkSummarySerializer, FieldErrorsSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
+class ReportBulkView(IdempotentMixin, DocumentedQueryOnly, APIView):
     """Many reports at once: a JSON list, a CSV body (`text/csv`) or a CSV file upload (`file`)."""
 
     permission_classes = [IsAuthenticated, ReportPermission]
     action = "bulk"
+    query_parameters = {"bulk": tuple(BulkOptions().fields)}
 
     @extend_schema(
-        parameters=[BulkOptions, IDEMPOTENCY_KEY],
+        parameters=[BulkOptions],
         request={
             "application/json": ReportSubmitSerializer(many=True),
             "text/csv": OpenApiTypes.STR,
@@ -209,7 +234,15 @@ class ReportBulkView(IdempotentMixin, APIView):
                 "properties": {"file": {"type": "string", "format": "binary"}},
             },
         },
-        responses={200: BulkSummarySerializer, 400: BulkSummarySerializer, 413: None},
+        responses={
+            200: BulkSummarySerializer,
+            400: OpenApiResponse(
+                BULK_REFUSED,
+                description="A row was rejected and nothing was written (the summary, with "
+                "each rejected row's errors), or the upload or its options are invalid "
+                "(`{field: [messages]}`)",
+            ),
+        },
     )
     def post(self, request):
         """Rows are numbered from 1 (the first report after any CSV header). Each row is created,

@@ -48,3 +48,19 @@ def areas():
         "district": AreaFactory(pcode="ZZ0101", parent=governorate),
         "other_district": AreaFactory(pcode="ZZ0102", parent=governorate),
     }
+
+
+@pytest.fixture
+def in_process_calls():
+    """Lets requests sent through the WSGI app in-process (schemathesis' calls) use the test's
+    database connection and transaction, as Django's own test client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
