@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parameters import DocumentedQueryOnly
 from api.serializers import FigureSerializer
 from tracker import dashboard
 from tracker.models import Area
@@ -33,7 +34,7 @@ def _with_period(area: Area) -> dict:
     }
 
 
-class FigureOverview(APIView):
+class FigureOverview(DocumentedQueryOnly, APIView):
     """One area's daily figures over a period, with the areas right below it.
 
     `figures`: the area's rows as `GET /figures/daily/` gives them, with the four metrics'
@@ -43,6 +44,8 @@ class FigureOverview(APIView):
     it). `children_figures`: their daily values, one row per area and day. At most 366 days;
     by default the days the area has figures for, and the country when `area` is left out.
     """
+
+    query_parameters = {"get": ("area", "date_from", "date_to")}
 
     @extend_schema(
         parameters=[
