@@ -9,9 +9,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import desk, services
+from tracker import desk, desk_preview, services
+from tracker.admin_history import HistoryAdmin
 from tracker.errors import NotAllowed, StateError
 from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, ReportRevision, User
 from tracker.services.revisions import REVISED_FIELDS
@@ -40,7 +40,7 @@ class AreaAliasInline(admin.TabularInline):
 
 
 @admin.register(Area)
-class AreaAdmin(NeverDeleted, SimpleHistoryAdmin):
+class AreaAdmin(NeverDeleted, HistoryAdmin):
     list_display = ("pcode", "name_en", "name_ar_display", "level", "parent")
     list_filter = ("level",)
     search_fields = ("pcode", "name_en", "name_ar", "aliases__alias")
@@ -75,7 +75,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(NeverDeleted, SimpleHistoryAdmin):
+class AgencyAdmin(NeverDeleted, HistoryAdmin):
     list_display = ("code", "name", "member_count", "report_count")
     search_fields = ("code", "name")
     inlines = (MemberInline,)
@@ -148,7 +148,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
+class ReportAdmin(NeverDeleted, HistoryAdmin):
     list_display = (
         "id",
         "agency",
@@ -199,7 +199,7 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         if request.method == "POST":
             return self._decide(request, report)
         context = {
-            "desk": desk.report_context(report),
+            "desk": desk.report_context(report, request.user),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -269,7 +269,7 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         if request.POST.get("confirm") == "yes":
             self._apply(request, queryset, services.report_verify, "verified")
             return None
-        return self._confirm(request, queryset, "verified", form=None)
+        return self._confirm(request, queryset, services.report_verify, "verified", form=None)
 
     @admin.action(
         description="Reject selected reports, or their pending revisions (asks for a reason)"
@@ -286,15 +286,23 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         if form.is_valid():
             self._apply(request, queryset, service, done, reason=form.cleaned_data["reason"])
             return None
-        return self._confirm(request, queryset, done, form=form)
+        return self._confirm(request, queryset, service, done, form=form)
 
-    def _confirm(self, request, queryset, done: str, *, form):
-        """The page listing the reports an action will decide, with a reason when it needs one."""
+    def _confirm(self, request, queryset, service, done: str, *, form):
+        """The page listing the reports an action will decide, with a reason when it needs one,
+        and the figure changes the decisions cause (previewed, nothing saved)."""
+        reports = list(
+            queryset.select_related("agency", "area")[: desk_preview.PREVIEW_REPORTS + 1]
+        )
+        reason = {} if service is services.report_verify else {"reason": "(preview)"}
         context = {
             **self.admin_site.each_context(request),
             "title": f"Reports to be {done}",
             "form": form,
             "reports": queryset.select_related("agency", "area"),
+            "preview": desk_preview.decisions_preview(
+                reports, lambda report: service(report=report, user=request.user, **reason)
+            ),
             "done": done,
             "action": request.POST.get("action"),
             "opts": self.model._meta,
@@ -304,7 +312,7 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
 
 
 @admin.register(ReportRevision)
-class ReportRevisionAdmin(NeverDeleted, SimpleHistoryAdmin):
+class ReportRevisionAdmin(NeverDeleted, HistoryAdmin):
     """Every correction of a verified report, decided or not. Decide them on the report."""
 
     list_display = ("report", "number", "status", "area", "period_start", "period_end")

@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull, StartsWith
 
+from tracker.desk_preview import decision_preview
 from tracker.models import (
     COUNT_FIELDS,
     Area,
@@ -17,6 +18,7 @@ from tracker.models import (
     ReportStatus,
     RevisionStatus,
 )
+from tracker.services.reports import report_verify
 from tracker.services.revisions import REVISED_FIELDS
 
 COUNTING = (ReportStatus.PENDING, ReportStatus.VERIFIED)
@@ -182,11 +184,13 @@ def conflicting() -> Exists:
     return Exists(others)
 
 
-def report_context(report: Report) -> dict:
+def report_context(report: Report, user) -> dict:
     """What a verifier reads beside a report: the other reports (any agency, any status) for
-    the same and nested areas on overlapping days, the daily figures for those days now, and
-    for a pending revision both versions."""
+    the same and nested areas on overlapping days; the daily figures of its area and those
+    above on its days now and, when it waits for a decision, as they would be were it (or its
+    revision) verified; for a pending revision both versions."""
     revision = report.pending_revision()
+    decidable = report.status == ReportStatus.PENDING or revision is not None
     s = statement(report)
     others = (
         Report.objects.filter(
@@ -212,5 +216,8 @@ def report_context(report: Report) -> dict:
         "revision": revision,
         "versions": versions,
         "updated_at": report.updated_at.isoformat(),
-        "decidable": report.status == ReportStatus.PENDING or revision is not None,
+        "decidable": decidable,
+        "preview": decision_preview(lambda: report_verify(report=report, user=user))
+        if decidable
+        else None,
     }

@@ -204,11 +204,14 @@ def test_pending_revision_side_by_side(staff_client, idleb):
     assert ("killed", 3, 4) in desk["versions"]
 
 
-def test_the_report_page_in_a_few_queries(staff_client, idleb, django_assert_max_num_queries):
+def test_the_report_page_in_a_few_queries(
+    staff_client, idleb, calendar, django_assert_max_num_queries
+):
     report = ReportFactory(area=idleb, period_start=DAY, period_end=DAY)
     for _ in range(20):
         ReportFactory(area=idleb, period_start=DAY, period_end=DAY)
-    with django_assert_max_num_queries(30):
+    # The figures preview runs the engine's statements for each level (about 20 of them).
+    with django_assert_max_num_queries(60):
         staff_client.get(page(report))
 
 
