@@ -25,17 +25,27 @@ PREVIEW_REPORTS = 200  # a bulk confirmation previews at most this many decision
 
 @dataclass
 class FigureRow:
-    """One area and day: each shown metric now and after the decision."""
+    """One area and day: each shown metric now and after the decision, with its range."""
 
     area: Area
     date: date
     values: list[tuple[str, int | None, int | None]]  # (metric, now, after)
+    ranges: list[tuple[str, str]]  # each metric's "low–high" now, after
     pending: tuple[int | None, int | None]  # pending reports now, after
     changed: bool
+
+    def cells(self):
+        """(metric, now, after, range now, range after) of each shown metric."""
+        return [(*v, *r) for v, r in zip(self.values, self.ranges, strict=True)]
 
 
 def _value(figure: DailyFigure | None, column: str):
     return None if figure is None else getattr(figure, column)
+
+
+def _range(figure: DailyFigure | None, metric: str) -> str:
+    low, high = _value(figure, f"{metric}_low"), _value(figure, f"{metric}_high")
+    return "" if low is None else f"{low}–{high}"
 
 
 def rows(preview: FigurePreview) -> list[FigureRow]:
@@ -48,6 +58,7 @@ def rows(preview: FigurePreview) -> list[FigureRow]:
                 area=preview.areas[cell[0]],
                 date=cell[1],
                 values=[(m, _value(now, m), _value(then, m)) for m in SHOWN],
+                ranges=[(_range(now, m), _range(then, m)) for m in SHOWN],
                 pending=(_value(now, "pending_reports"), _value(then, "pending_reports")),
                 changed=changed,
             )

@@ -89,7 +89,8 @@ def test_the_preview_names_bad_rows_and_ambiguous_names_and_writes_nothing(
     html = response.content.decode()
     assert "The period cannot end before it starts." in html
     assert 'name="choice-2-area"' in html and "ZZ0700 Qalbin (level 2, in Qalbin)" in html
-    assert "matched from &ldquo;Zarqani&rdquo;" in html
+    written = '<br><small class="name-match">written &ldquo;Zarqani&rdquo;</small>'
+    assert f"ZZ0205 Ain Zarqa {written}" in " ".join(html.split())
     assert "2 report(s) will be created" in html and "2 row(s) will not be stored" in html
 
 

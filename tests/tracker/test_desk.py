@@ -135,6 +135,34 @@ def test_the_desk_reads_a_page_in_a_few_queries(staff_client, idleb, django_asse
     assert len(response.context["cl"].result_list) == 30
 
 
+def test_the_desk_costs_the_same_queries_however_many_reports(staff_client, idleb):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(reverse(DESK)).status_code == 200
+        return len(captured)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            report = ReportFactory(
+                agency=AgencyFactory(code=f"A{i % 5}"),
+                area=idleb if i % 2 else idleb.parent,
+                period_start=DAY,
+                killed=i,
+                possible_duplicate_of=None,
+            )
+            if i % 3 == 0:  # verified, with a pending revision
+                services.report_verify(report=report, user=StaffFactory())
+                services.report_update(report=report, user=report.submitted_by, killed=i + 1)
+
+    add(4)
+    few = queries()
+    add(60)  # past a page (50)
+    assert queries() == few
+
+
 def page(report):
     return reverse("admin:tracker_report_change", args=[report.pk])
 
