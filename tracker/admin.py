@@ -4,10 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from tracker import desk, desk_preview, services
@@ -20,6 +22,18 @@ from tracker.services.revisions import REVISED_FIELDS
 def arabic(text: str) -> str:
     """Arabic text isolated from the surrounding left-to-right page, so it reads correctly."""
     return format_html('<bdi dir="rtl" lang="ar">{}</bdi>', text) if text else "-"
+
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows, so a list of a million reports costs no full-table
+    COUNT (the pages past the cap are reached by narrowing the list down)."""
+
+    @cached_property
+    def count(self):
+        return len(self.object_list.order_by().values("pk")[: COUNT_CAP + 1])
 
 
 class NeverDeleted:
@@ -180,7 +194,11 @@ class ReportAdmin(NeverDeleted, HistoryAdmin):
         "notes",
     )
     list_select_related = ("agency", "area")
-    date_hierarchy = "period_start"
+    # At a million reports: newest first through the primary key, no full count, and no date
+    # hierarchy (its months are a scan of every report); the period end filter narrows down.
+    ordering = ("-id",)
+    paginator = CappedPaginator
+    show_full_result_count = False
     actions = ("verify_reports", "reject_reports", "reopen_reports")
     history_list_display = ("status", "status_reason", "duplicate_of", "possible_duplicate_of")
     inlines = (RevisionInline,)
@@ -319,6 +337,8 @@ class ReportRevisionAdmin(NeverDeleted, HistoryAdmin):
     list_filter = ("status",)
     search_fields = ("=report__id", "area__pcode")
     list_select_related = ("report__agency", "report__area", "area")
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in ReportRevision._meta.fields]
@@ -346,6 +366,8 @@ class DailyFigureAdmin(admin.ModelAdmin):
     search_fields = ("area__pcode", "area__name_en", "area__name_ar")
     list_select_related = ("area",)
     date_hierarchy = "date"
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

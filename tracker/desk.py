@@ -2,11 +2,23 @@
 first (conflicting figures, possible duplicates, outliers), for a page of reports at a time."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import IsNull, StartsWith
+from django.db.models.lookups import IsNull
 
 from tracker.desk_preview import decision_preview
 from tracker.models import (
@@ -18,6 +30,7 @@ from tracker.models import (
     ReportStatus,
     RevisionStatus,
 )
+from tracker.models.reports import MAX_PERIOD_DAYS
 from tracker.services.reports import report_verify
 from tracker.services.revisions import REVISED_FIELDS
 
@@ -27,13 +40,14 @@ OUTLIER_RATIO = 10  # a count more than ten times every other agency's largest i
 
 def waiting(model=Report) -> QuerySet[Report]:
     """Pending reports and reports with a pending revision, oldest wait first (of `model`,
-    Report or a proxy of it)."""
+    Report or a proxy of it). The reports with a pending revision are looked up first, so that
+    the database finds the others through its index of pending reports, not by reading every
+    report (a pending report has no pending revision: only verified ones are revised)."""
     pending = ReportRevision.objects.filter(status=RevisionStatus.PENDING)
-    since = pending.filter(report=OuterRef("pk")).values("created_at")[:1]
+    since = pending.filter(report=OuterRef("pk")).order_by().values("created_at")[:1]
+    revised = list(pending.values_list("report_id", flat=True))
     return (
-        model.objects.filter(
-            Q(status=ReportStatus.PENDING) | Q(Exists(pending.filter(report=OuterRef("pk"))))
-        )
+        model.objects.filter(Q(status=ReportStatus.PENDING) | Q(pk__in=revised))
         .select_related("agency", "area__parent__parent")
         .prefetch_related(
             Prefetch(
@@ -71,14 +85,24 @@ def statement(report: Report) -> Statement:
     return Statement(source.area, source.period_start, source.period_end, counts)
 
 
-def related_areas(paths: list[str]) -> Q:
-    """Reports in any of the areas with these stored paths, above or below them (ancestry from
-    `Area.path`, never p-code prefixes)."""
-    ancestors = {path[: i + 1] for path in paths for i, c in enumerate(path) if c == "/"}
-    below = Q()
-    for path in set(paths):
-        below |= Q(area__path__startswith=path)
-    return Q(area__path__in=ancestors) | below
+def related(areas: list[tuple[int, str]], path: str) -> list[int]:
+    """The ids of the area at `path`, the areas above it and those below (of `areas`, (id,
+    path) pairs): by stored ancestry, never by p-code."""
+    return [pk for pk, p in areas if nested(p, path)]
+
+
+def around(statements: list[Statement], areas: list[tuple[int, str]] | None = None) -> Q:
+    """Reports about the same, a larger or a smaller area than any of `statements`, on days
+    that overlap its own: for each, its areas by id and its days as a range of `period_end`
+    (a period is at most MAX_PERIOD_DAYS long), which the (area, period_end, period_start)
+    index reads directly, however many reports there are."""
+    areas = areas if areas is not None else list(Area.objects.values_list("pk", "path"))
+    found = Q(pk__in=[])
+    for path, start, end in {(s.area.path, s.period_start, s.period_end) for s in statements}:
+        last = end + timedelta(days=MAX_PERIOD_DAYS)
+        ids = related(areas, path)
+        found |= Q(area__in=ids, period_end__range=(start, last), period_start__lte=end)
+    return found
 
 
 def nested(a: str, b: str) -> bool:
@@ -114,59 +138,103 @@ class Flags:
         ]
 
 
-def others_for(statements: list[Statement]) -> list[Report]:
+OTHER_COLUMNS = ("pk", "agency_id", "agency__code", "area_id", "area__pcode", "period_start",
+                 "period_end", *COUNT_FIELDS)  # fmt: skip
+
+
+def others_for(statements: list[Statement], areas: list[tuple[int, str]]) -> dict[int, list]:
     """Every pending or verified report in the same, a larger or a smaller area than any of
-    `statements`, on days that overlap theirs: one query."""
-    if not statements:
-        return []
-    start = min(s.period_start for s in statements)
-    end = max(s.period_end for s in statements)
-    return list(
-        Report.objects.filter(
-            related_areas([s.area.path for s in statements]),
-            status__in=COUNTING,
-            period_start__lte=end,
-            period_end__gte=start,
-        ).select_related("area", "agency")
-    )
+    `statements`, on days that overlap its own, by area id: one query, each report the few
+    columns the flags need (a governorate's report can meet thousands in the areas below)."""
+    found: dict[int, list] = {}
+    if statements:
+        reports = Report.objects.filter(around(statements, areas), status__in=COUNTING)
+        for other in reports.order_by("pk").values_list(*OTHER_COLUMNS, named=True):
+            found.setdefault(other.area_id, []).append(other)
+    return found
 
 
 def flag(reports: list[Report]) -> None:
     """Set `desk_statement` and `desk_flags` on each of `reports`, in one query for them all
     (their pending revisions and areas already loaded)."""
     statements = [statement(report) for report in reports]
-    others = others_for(statements)
+    areas = list(Area.objects.values_list("pk", "path"))
+    others = others_for(statements, areas)
     for report, s in zip(reports, statements, strict=True):
         report.desk_statement = s
         flags = Flags()
         flags.duplicate = report.possible_duplicate_of_id or report.duplicate_of_id
-        around = [
+        near = [
             o
-            for o in others
-            if o.agency_id != report.agency_id
-            and nested(o.area.path, s.area.path)
-            and overlap(s, o)
+            for area_id in related(areas, s.area.path)
+            for o in others.get(area_id, ())
+            if o.agency_id != report.agency_id and overlap(s, o)
         ]
-        flags.conflicts = [o for o in around if differs(s.counts, o)]
-        same = [o for o in around if o.area_id == s.area.id]
-        for name in COUNT_FIELDS:
-            value = s.counts[name]
-            if value is None:
-                continue
-            theirs = [getattr(o, name) for o in same if getattr(o, name) is not None]
-            if theirs and value > OUTLIER_RATIO * max(max(theirs), 1):
-                flags.outliers.append(
-                    f"{name} {value} > {OUTLIER_RATIO}× other agencies' {max(theirs)}"
-                )
-            if s.area.population is not None and value > s.area.population:
-                flags.outliers.append(f"{name} {value} > population {s.area.population}")
+        flags.conflicts = sorted((o for o in near if differs(s.counts, o)), key=lambda o: o.pk)
+        same = [o for o in near if o.area_id == s.area.id]
+        flags.outliers = outliers(s, same)
         report.desk_flags = flags
 
 
-def conflicting() -> Exists:
+def outliers(s: Statement, same: list) -> list[str]:
+    """A count over OUTLIER_RATIO times every other agency's for the same area and days, or
+    above the area's population."""
+    found = []
+    for name in COUNT_FIELDS:
+        value = s.counts[name]
+        if value is None:
+            continue
+        theirs = [getattr(o, name) for o in same if getattr(o, name) is not None]
+        if theirs and value > OUTLIER_RATIO * max(max(theirs), 1):
+            found.append(f"{name} {value} > {OUTLIER_RATIO}× other agencies' {max(theirs)}")
+        if s.area.population is not None and value > s.area.population:
+            found.append(f"{name} {value} > population {s.area.population}")
+    return found
+
+
+class AmongAreas(Func):
+    """`area_id` among some areas: a subquery's, or a list of expressions (an outer row's
+    columns). On PostgreSQL `= ANY(ARRAY...)`, which an index on the area reads directly
+    (`IN (subquery)` depending on an outer row is a filter run on every row instead)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, areas):
+        self.listed = not isinstance(areas, QuerySet)
+        areas = list(areas) if self.listed else [Subquery(areas.values("pk"))]
+        super().__init__(F("area_id"), *areas)
+
+    def as_sql(self, compiler, connection, template=None):
+        compiled = [compiler.compile(e) for e in self.get_source_expressions()]
+        (column, _), *areas = compiled
+        params = tuple(p for _, ps in compiled for p in ps)
+        among = ", ".join(sql for sql, _ in areas)
+        if connection.vendor == "postgresql":
+            among = f"[{among}]" if self.listed else among
+            return f"{column} = ANY(ARRAY{among})", params
+        return f"{column} IN {f'({among})' if self.listed else among}", params
+
+
+# A report's area and those above it: levels run from 0 (a country) to 3 (LOWEST_LEVEL).
+CHAIN = ("area_id", "area__parent_id", "area__parent__parent_id", "area__parent__parent__parent_id")
+LOWEST_LEVEL = 3
+
+
+def conflicting() -> Q:
     """For filtering: another agency's pending or verified report in the same, a larger or a
-    smaller area on overlapping days with a different count (the report's own values)."""
-    outer = OuterRef("area__path")
+    smaller area on overlapping days with a different count (the report's own values).
+    The areas above come from the report's parents (a few ids, read through the index); the
+    areas below, from stored ancestry, are looked for only above the lowest level."""
+    above = AmongAreas(OuterRef(name) for name in CHAIN)
+    below = Area.objects.filter(path__startswith=OuterRef(OuterRef("area__path"))).exclude(
+        pk=OuterRef(OuterRef("area_id"))
+    )
+    return Q(Exists(_conflicts_in(above))) | (
+        Q(area__level__lt=LOWEST_LEVEL) & Q(Exists(_conflicts_in(AmongAreas(below.order_by()))))
+    )
+
+
+def _conflicts_in(areas: AmongAreas) -> QuerySet:
     differ = Q()
     for name in COUNT_FIELDS:
         differ |= (
@@ -174,14 +242,16 @@ def conflicting() -> Exists:
             & Q(IsNull(OuterRef(name), False))
             & ~Q(**{name: OuterRef(name)})
         )
-    others = (
-        Report.objects.filter(status__in=COUNTING)
+    last = ExpressionWrapper(
+        OuterRef("period_end") + timedelta(days=MAX_PERIOD_DAYS), output_field=DateField()
+    )
+    return (
+        Report.objects.filter(areas, status__in=COUNTING)
+        .filter(period_end__gte=OuterRef("period_start"), period_end__lte=last)
+        .filter(period_start__lte=OuterRef("period_end"))
         .exclude(agency=OuterRef("agency"))
-        .filter(period_start__lte=OuterRef("period_end"), period_end__gte=OuterRef("period_start"))
-        .filter(Q(area__path__startswith=outer) | Q(StartsWith(outer, F("area__path"))))
         .filter(differ)
     )
-    return Exists(others)
 
 
 def report_context(report: Report, user) -> dict:
@@ -193,11 +263,7 @@ def report_context(report: Report, user) -> dict:
     decidable = report.status == ReportStatus.PENDING or revision is not None
     s = statement(report)
     others = (
-        Report.objects.filter(
-            related_areas([s.area.path]),
-            period_start__lte=s.period_end,
-            period_end__gte=s.period_start,
-        )
+        Report.objects.filter(around([s]))
         .exclude(pk=report.pk)
         .select_related("agency", "area")
         .order_by("period_start", "agency__code", "id")

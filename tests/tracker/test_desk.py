@@ -163,6 +163,26 @@ def test_the_desk_costs_the_same_queries_however_many_reports(staff_client, idle
     assert queries() == few
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse(DESK),
+        reverse(DESK) + "?flag=conflict",
+        reverse("admin:tracker_report_changelist"),
+        reverse("admin:tracker_reportrevision_changelist"),
+        reverse("admin:tracker_dailyfigure_changelist"),
+    ],
+)
+def test_lists_count_no_whole_table(staff_client, idleb, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ReportFactory.create_batch(3, area=idleb)
+    with CaptureQueriesContext(connection) as captured:
+        assert staff_client.get(url).status_code == 200
+    assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+
+
 def page(report):
     return reverse("admin:tracker_report_change", args=[report.pk])
 
