@@ -8,6 +8,7 @@ from django.utils.timezone import localtime
 
 from tracker import desk
 from tracker.admin import CappedPaginator, GovernorateFilter, NeverDeleted, ReportAdmin, arabic
+from tracker.desk_conflicts import conflicting
 from tracker.models import Area, DeskReport
 
 
@@ -20,7 +21,7 @@ class FlagFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "conflict":
-            return queryset.filter(desk.conflicting())
+            return queryset.filter(conflicting())
         if self.value() == "duplicate":
             return queryset.filter(
                 Q(possible_duplicate_of__isnull=False) | Q(duplicate_of__isnull=False)
