@@ -4,14 +4,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import desk, services
+from tracker import desk, desk_preview, services
+from tracker.admin_history import HistoryAdmin
 from tracker.errors import NotAllowed, StateError
 from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, ReportRevision, User
 from tracker.services.revisions import REVISED_FIELDS
@@ -21,6 +23,18 @@ from tracker.token_admin import TokenInline
 def arabic(text: str) -> str:
     """Arabic text isolated from the surrounding left-to-right page, so it reads correctly."""
     return format_html('<bdi dir="rtl" lang="ar">{}</bdi>', text) if text else "-"
+
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows, so a list of a million reports costs no full-table
+    COUNT (the pages past the cap are reached by narrowing the list down)."""
+
+    @cached_property
+    def count(self):
+        return len(self.object_list.order_by().values("pk")[: COUNT_CAP + 1])
 
 
 class NeverDeleted:
@@ -41,7 +55,7 @@ class AreaAliasInline(admin.TabularInline):
 
 
 @admin.register(Area)
-class AreaAdmin(NeverDeleted, SimpleHistoryAdmin):
+class AreaAdmin(NeverDeleted, HistoryAdmin):
     list_display = ("pcode", "name_en", "name_ar_display", "level", "parent")
     list_filter = ("level",)
     search_fields = ("pcode", "name_en", "name_ar", "aliases__alias")
@@ -76,7 +90,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(NeverDeleted, SimpleHistoryAdmin):
+class AgencyAdmin(NeverDeleted, HistoryAdmin):
     list_display = ("code", "name", "member_count", "report_count")
     search_fields = ("code", "name")
     inlines = (MemberInline,)
@@ -150,7 +164,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
+class ReportAdmin(NeverDeleted, HistoryAdmin):
     list_display = (
         "id",
         "agency",
@@ -182,7 +196,11 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         "notes",
     )
     list_select_related = ("agency", "area")
-    date_hierarchy = "period_start"
+    # At a million reports: newest first through the primary key, no full count, and no date
+    # hierarchy (its months are a scan of every report); the period end filter narrows down.
+    ordering = ("-id",)
+    paginator = CappedPaginator
+    show_full_result_count = False
     actions = ("verify_reports", "reject_reports", "reopen_reports")
     history_list_display = ("status", "status_reason", "duplicate_of", "possible_duplicate_of")
     inlines = (RevisionInline,)
@@ -201,7 +219,7 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         if request.method == "POST":
             return self._decide(request, report)
         context = {
-            "desk": desk.report_context(report),
+            "desk": desk.report_context(report, request.user),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -271,7 +289,7 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         if request.POST.get("confirm") == "yes":
             self._apply(request, queryset, services.report_verify, "verified")
             return None
-        return self._confirm(request, queryset, "verified", form=None)
+        return self._confirm(request, queryset, services.report_verify, "verified", form=None)
 
     @admin.action(
         description="Reject selected reports, or their pending revisions (asks for a reason)"
@@ -288,15 +306,23 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
         if form.is_valid():
             self._apply(request, queryset, service, done, reason=form.cleaned_data["reason"])
             return None
-        return self._confirm(request, queryset, done, form=form)
+        return self._confirm(request, queryset, service, done, form=form)
 
-    def _confirm(self, request, queryset, done: str, *, form):
-        """The page listing the reports an action will decide, with a reason when it needs one."""
+    def _confirm(self, request, queryset, service, done: str, *, form):
+        """The page listing the reports an action will decide, with a reason when it needs one,
+        and the figure changes the decisions cause (previewed, nothing saved)."""
+        reports = list(
+            queryset.select_related("agency", "area")[: desk_preview.PREVIEW_REPORTS + 1]
+        )
+        reason = {} if service is services.report_verify else {"reason": "(preview)"}
         context = {
             **self.admin_site.each_context(request),
             "title": f"Reports to be {done}",
             "form": form,
             "reports": queryset.select_related("agency", "area"),
+            "preview": desk_preview.decisions_preview(
+                reports, lambda report: service(report=report, user=request.user, **reason)
+            ),
             "done": done,
             "action": request.POST.get("action"),
             "opts": self.model._meta,
@@ -306,13 +332,15 @@ class ReportAdmin(NeverDeleted, SimpleHistoryAdmin):
 
 
 @admin.register(ReportRevision)
-class ReportRevisionAdmin(NeverDeleted, SimpleHistoryAdmin):
+class ReportRevisionAdmin(NeverDeleted, HistoryAdmin):
     """Every correction of a verified report, decided or not. Decide them on the report."""
 
     list_display = ("report", "number", "status", "area", "period_start", "period_end")
     list_filter = ("status",)
     search_fields = ("=report__id", "area__pcode")
     list_select_related = ("report__agency", "report__area", "area")
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in ReportRevision._meta.fields]
@@ -340,6 +368,8 @@ class DailyFigureAdmin(admin.ModelAdmin):
     search_fields = ("area__pcode", "area__name_en", "area__name_ar")
     list_select_related = ("area",)
     date_hierarchy = "date"
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

@@ -2,25 +2,14 @@
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.core.paginator import Paginator
 from django.db.models import Q
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from tracker import desk
-from tracker.admin import GovernorateFilter, NeverDeleted, ReportAdmin, arabic
+from tracker.admin import CappedPaginator, GovernorateFilter, NeverDeleted, ReportAdmin, arabic
+from tracker.desk_conflicts import conflicting
 from tracker.models import Area, DeskReport
-
-COUNT_CAP = 10_000
-
-
-class CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows, so a huge queue costs no full-table COUNT."""
-
-    @cached_property
-    def count(self):
-        return len(self.object_list.values("pk")[: COUNT_CAP + 1])
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -32,7 +21,7 @@ class FlagFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "conflict":
-            return queryset.filter(desk.conflicting())
+            return queryset.filter(conflicting())
         if self.value() == "duplicate":
             return queryset.filter(
                 Q(possible_duplicate_of__isnull=False) | Q(duplicate_of__isnull=False)
@@ -155,7 +144,7 @@ class DeskAdmin(NeverDeleted, admin.ModelAdmin):
         parts = []
         if flags.conflicts:
             others = ", ".join(
-                f"#{o.pk} {o.agency.code} {o.area.pcode}" for o in flags.conflicts[:5]
+                f"#{o.pk} {o.agency__code} {o.area__pcode}" for o in flags.conflicts[:5]
             )
             parts.append(format_html('<span class="desk-flag" title="{}">conflict</span>', others))
         if flags.duplicate:

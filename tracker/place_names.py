@@ -71,10 +71,27 @@ def _index(version: tuple) -> tuple[list[str], list[tuple[int, str]]]:
 
 def resolve(name: str) -> list[Candidate]:
     """Areas that `name` may mean, best first; every candidate for an ambiguous name."""
-    wanted = normalise(name)
+    return resolve_all([name])[name]
+
+
+def resolve_all(names: list[str]) -> dict[str, list[Candidate]]:
+    """`resolve` for each of `names` (a spreadsheet's), in the same few queries for them all."""
+    keys, entries = _index(_version())
+    found: dict[str, list[Candidate]] = {}
+    for name in names:
+        if name not in found:
+            found[name] = _candidates(normalise(name), keys, entries)
+    wanted = {c.area_id for candidates in found.values() for c in candidates}
+    levels = dict(Area.objects.filter(pk__in=wanted).values_list("id", "level")) if wanted else {}
+    return {
+        name: sorted(kept, key=lambda c: (-c.score, levels[c.area_id], c.area_id))[:LIMIT]
+        for name, kept in found.items()
+    }
+
+
+def _candidates(wanted: str, keys: list[str], entries: list[tuple[int, str]]) -> list[Candidate]:
     if not wanted:
         return []
-    keys, entries = _index(_version())
     best: dict[int, Candidate] = {}
     matches = process.extract(
         wanted, keys, scorer=fuzz.ratio, score_cutoff=MIN_SCORE, limit=LIMIT * 5
@@ -85,6 +102,4 @@ def resolve(name: str) -> list[Candidate]:
             best[area_id] = Candidate(area_id, round(score, 1), matched)
     top = max((c.score for c in best.values()), default=0)
     # An exact match rules out near misses; equally good matches are all returned (ambiguity).
-    kept = [c for c in best.values() if top < 100 or c.score == 100]
-    levels = dict(Area.objects.filter(pk__in=[c.area_id for c in kept]).values_list("id", "level"))
-    return sorted(kept, key=lambda c: (-c.score, levels[c.area_id], c.area_id))[:LIMIT]
+    return [c for c in best.values() if top < 100 or c.score == 100]

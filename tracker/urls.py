@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularSwaggerView
 
+from api.views.desk_upload import desk_upload
 from api.views.misc import SchemaView
 from tracker.dashboard_views import dashboard_page, figure_explanation
 from tracker.health import Livez, healthz
@@ -26,6 +27,10 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The desk's spreadsheet upload: an admin page reading rows as the API does.
+    path(
+        "admin/tracker/deskreport/upload/", admin.site.admin_view(desk_upload), name="desk-upload"
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),

@@ -166,6 +166,14 @@ class Report(models.Model):
             models.Index(fields=["area", "status", "agency", "period_end"]),
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["updated_at", "id"]),
+            # The desk: reports about some areas on days overlapping a period (a range of
+            # period_end, as periods are at most MAX_PERIOD_DAYS long), and what waits.
+            models.Index(fields=["area", "period_end", "period_start"], name="report_area_period"),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="pending"),
+                name="report_pending",
+            ),
         ]
         constraints = [
             *statement_constraints("report"),

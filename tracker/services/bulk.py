@@ -234,3 +234,13 @@ def reports_import(
             summary.created = summary.updated = summary.unchanged = 0
     summary.errors.sort(key=lambda error: error["row"])
     return summary
+
+
+def reports_import_marks(*, agency: Agency, rows: list[Row]) -> tuple[dict[int, Marks], list[int]]:
+    """For a preview of an import: the marks each new row would be stored with
+    ((duplicate_of, possible_duplicate_of): report ids, or references to rows, see
+    `upload_row`), and the rows that would correct a stored report through `external_id`.
+    Checked as `reports_import` checks them; reads only."""
+    summary = ImportSummary(dry_run=True, atomic=False)
+    _, marks, _, corrections = _plan(agency, [(row, dict(f)) for row, f in rows], summary)
+    return marks, [row for row, _ in corrections]

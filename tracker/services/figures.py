@@ -16,6 +16,8 @@ one word for each of its concepts:
   from the reports, so running twice or in parallel is safe.
 - **sweep**: the refresh that Celery beat runs every `FIGURES_SWEEP_SECONDS` (`figures_sweep`);
   it settles what a lost message, a killed worker or a broker outage left stale.
+- **preview**: what a change would make of the figures (`figures_preview`): the change made, its
+  stale cells refreshed by the engine and read, then all of it rolled back.
 
 `tracker` never imports `tasks`: the task module registers how a refresh is enqueued
 (`figures_enqueue_with`) when Django loads it (`tasks` is an installed app).
@@ -26,18 +28,21 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, reduce
+from operator import or_
 
 import kombu.exceptions
 import redis
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tracker.figures import engine, sql
 from tracker.figures.engine import Scope
-from tracker.models import StaleFigure
+from tracker.models import Area, DailyFigure, StaleFigure
+from tracker.models.areas import PATH_SEPARATOR
 
 logger = logging.getLogger(__name__)
 CLAIM = 200  # stale records one refresh claims at a time
@@ -152,6 +157,60 @@ def figures_refresh(*, from_queue: bool = False) -> int:
             engine.refresh(stale_cells(*(row[1:] for row in claimed)))
             StaleFigure.objects.filter(id__in=[row[0] for row in claimed]).delete()
             refreshed += len(claimed)
+
+
+@dataclass(frozen=True)
+class FigurePreview:
+    """A change's figures: each (area, day) it touches, as stored now and as it would be."""
+
+    cells: list[tuple[int, date]]  # (area id, day), areas from the top down, then by day
+    areas: dict[int, Area]
+    now: dict[tuple[int, date], DailyFigure]
+    then: dict[tuple[int, date], DailyFigure]
+
+
+PREVIEW_CELLS = 5_000  # cells a preview reads at most (a year of a sub-district and above: 1,464)
+
+
+def _touched(marked: list[tuple[int, int | None, date, date]]) -> tuple[Q, dict[int, Area]]:
+    """The figures of the marked areas and the areas above them, over the days marked."""
+    paths = dict(Area.objects.filter(pk__in={row[0] for row in marked}).values_list("pk", "path"))
+    windows = {(paths[area_id], since, until) for area_id, _, since, until in marked}
+    pcodes = {pcode for path, _, _ in windows for pcode in path.split(PATH_SEPARATOR) if pcode}
+    areas = {area.pcode: area for area in Area.objects.filter(pcode__in=pcodes)}
+    cells = [
+        Q(area__in=[areas[p].pk for p in path.split(PATH_SEPARATOR) if p], date__range=window)
+        for path, *window in windows
+    ]
+    return reduce(or_, cells, Q(pk__in=[])), {area.pk: area for area in areas.values()}
+
+
+def figures_preview(*, change: Callable[[], object]) -> FigurePreview:
+    """The daily figures that `change` (a call of services) would touch, now and after it:
+    in a savepoint, the change is made, the cells it marks stale are refreshed by the engine
+    (tracker.figures.engine, as a worker would) and read, then everything is rolled back, so
+    the change, its history, its stale marks and its figures are gone and nothing is enqueued.
+    The cells shown are the marked areas and those above them over the days marked. Whatever
+    `change` raises is raised, with nothing written."""
+    engine.calendar_ensure()  # reference data, kept: filling it in the savepoint, every time, costs
+    with transaction.atomic():
+        last = StaleFigure.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        change()
+        marked = list(
+            StaleFigure.objects.filter(id__gt=last).values_list(
+                "area_id", "agency_id", "since", "until"
+            )
+        )
+        engine.refresh(stale_cells(*marked))
+        cells, areas = _touched(marked)
+        figures = DailyFigure.objects.filter(cells).order_by("date")[:PREVIEW_CELLS]
+        then = {(f.area_id, f.date): f for f in figures}
+        transaction.set_rollback(True)
+    now = {(f.area_id, f.date): f for f in figures.all()}
+    order = sorted(
+        now.keys() | then.keys(), key=lambda c: (areas[c[0]].level, areas[c[0]].pcode, c[1])
+    )
+    return FigurePreview(order, areas, now, then)
 
 
 def figures_sweep() -> int:
