@@ -58,7 +58,8 @@ def configure() -> dict[str, str]:
     return chosen
 
 
-def _admin(sql: str) -> None:
+def admin(sql: str) -> None:
+    """Run `sql` (CREATE or DROP DATABASE) on the server of DATABASE_URL, outside a transaction."""
     server = urlsplit(database_url())._replace(path="/postgres").geturl()
     connection = psycopg2.connect(server)
     connection.autocommit = True
@@ -71,11 +72,11 @@ def _admin(sql: str) -> None:
 
 def create_database() -> None:
     drop_database()
-    _admin(f"CREATE DATABASE {DB_NAME}")
+    admin(f"CREATE DATABASE {DB_NAME}")
 
 
 def drop_database() -> None:
-    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def migrate_and_seed_users() -> dict[str, str]:

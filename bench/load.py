@@ -22,8 +22,6 @@ from pathlib import Path
 from statistics import quantiles
 from urllib.parse import urlsplit
 
-import psycopg2
-
 from bench import environment
 from bench.recipe import PrivateRedis, Recipe
 from bench.server import REPO
@@ -46,8 +44,8 @@ def main(argv=None) -> int:
     args = arguments(argv)
     server = urlsplit(environment.database_url())
     database_url = server._replace(path=f"/{args.database}").geturl()
-    _admin(server, f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
-    _admin(server, f"CREATE DATABASE {args.database}")
+    environment.admin(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+    environment.admin(f"CREATE DATABASE {args.database}")
     try:
         with PrivateRedis() as redis_server:
             settings = {
@@ -63,7 +61,7 @@ def main(argv=None) -> int:
                 return _run(args, recipe, settings)
     finally:
         if not args.keep_db:
-            _admin(server, f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+            environment.admin(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
 
 
 def _run(args, recipe: Recipe, settings: dict[str, str]) -> int:
@@ -139,16 +137,6 @@ def _show(stats: list[dict], results: dict) -> list[str]:
         problems.append(f"only {len(lags)} verification(s) watched to their figure")
     problems += [f"report {r['id']}'s figure did not show in 30 s" for r in results["missing"]]
     return problems
-
-
-def _admin(server, sql: str) -> None:
-    connection = psycopg2.connect(server._replace(path="/postgres").geturl())
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        connection.close()
 
 
 def _load_average() -> str:
