@@ -154,7 +154,7 @@ def start_recipe(transactional_db, run_dir, tmp_path):
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=60)
+            process.wait(timeout=150)  # supervisord stops its programs in turn; slow when busy
         finally:
             left = leftovers(process.pid)
             for line in left:
