@@ -6,4 +6,5 @@ class TasksConfig(AppConfig):
     verbose_name = "Background tasks"
 
     def ready(self):
-        from tasks import figures  # noqa: F401  registers how a figures refresh is enqueued
+        # Register how a figures refresh is enqueued and how a bulk import is sent.
+        from tasks import figures, imports  # noqa: F401

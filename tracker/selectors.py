@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from tracker.models import (
     Area,
     DailyFigure,
+    ImportJob,
     Report,
     ReportRevision,
     ReportStatus,
@@ -47,6 +48,11 @@ def reports_visible_to(user: User) -> QuerySet[Report]:
         status__in=(ReportStatus.WITHDRAWN, ReportStatus.REJECTED), verified_at__isnull=False
     )
     return reports.filter(public | Q(agency_id=user.agency_id))
+
+
+def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+    """The bulk imports of the user's agency."""
+    return ImportJob.objects.filter(agency_id=user.agency_id)
 
 
 def sees_private_fields(user: User, report: Report) -> bool:

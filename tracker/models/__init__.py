@@ -9,6 +9,7 @@ from tracker.models.figures import (
     PendingFigure,
     StaleFigure,
 )
+from tracker.models.imports import ImportChunk, ImportFormat, ImportJob, ImportStatus
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 from tracker.models.revisions import ReportRevision, RevisionStatus
 
@@ -22,6 +23,10 @@ __all__ = [
     "CalendarDay",
     "DailyFigure",
     "DeskReport",
+    "ImportChunk",
+    "ImportFormat",
+    "ImportJob",
+    "ImportStatus",
     "PendingFigure",
     "Report",
     "ReportRevision",

@@ -80,7 +80,8 @@ class DuplicateIndex:
     totals of its series) and as "below" each area above it. Keys are ints, a place's number
     and the day (a bulk import files 100,000 rows this way in about a second)."""
 
-    def __init__(self, stored: Iterable[tuple[int, Statement]] = ()):
+    def __init__(self, stored: Iterable[tuple[int, Statement]] = (), *, last_wins: bool = False):
+        self._last_wins = last_wins  # keep the last filed on each day instead of the first
         self._same: dict[tuple, int] = {}
         self._earliest: dict[int, int] = {}  # place number << DAY_BITS | day -> earliest ref
         self._places: dict[tuple, int] = {}
@@ -126,6 +127,9 @@ class DuplicateIndex:
                 if other is not None and (found is None or other < found):
                     found = other
         for place in filed:
+            if self._last_wins:
+                earliest.update(dict.fromkeys(range(place + first, place + last), ref))
+                continue
             for key in range(place + first, place + last):
                 if key not in earliest:
                     earliest[key] = ref
@@ -169,3 +173,27 @@ def duplicates_of(report: Report) -> tuple[int | None, int | None]:
         )
     )
     return index.same(statement), index.file(ROWS, statement)
+
+
+def earliest_others(statements: list[tuple[int, Statement]], asked: set[int]) -> dict[int, int]:
+    """For each reference in `asked`, the earliest other of `statements` that it may overlap
+    (as DuplicateIndex.file: about the same, a larger or a smaller area on a shared day), when
+    there is one. Overlapping is mutual, so the earliest is one filed before it or, failing
+    that, the first after it: the statements are filed in order, then in reverse keeping the
+    last filed, the earliest, on each day."""
+    ordered = sorted(statements)
+    found, later = {}, []
+    forward = DuplicateIndex()
+    for ref, statement in ordered:
+        earlier = forward.file(ref, statement)
+        if ref in asked:
+            found[ref] = earlier
+            later.append(ref)
+    missing = {ref for ref in later if found[ref] is None}
+    if missing:
+        backward = DuplicateIndex(last_wins=True)
+        for ref, statement in reversed(ordered):
+            after = backward.file(ref, statement)
+            if ref in missing:
+                found[ref] = after
+    return {ref: other for ref, other in found.items() if other is not None}

@@ -308,9 +308,14 @@ def _correct(report: Report, *, user: User, fields: dict) -> tuple[Report, str]:
         return report, "unchanged"
     if report.status == ReportStatus.PENDING:
         return _edit(report, user=user, changes=fields, reason="corrected"), "updated"
-    then = "a verifier can reopen it; or s" if report.status == ReportStatus.REJECTED else "S"
-    raise StateError(
-        f"Report {report.pk} is {report.status} and cannot be corrected: "
+    raise StateError(uncorrectable(report.pk, report.status))
+
+
+def uncorrectable(report_id: int, status: str) -> str:
+    """Why a rejected or withdrawn report cannot be corrected, and what to do instead."""
+    then = "a verifier can reopen it; or s" if status == ReportStatus.REJECTED else "S"
+    return (
+        f"Report {report_id} is {status} and cannot be corrected: "
         f"{then}ubmit a new report under another external_id."
     )
 
