@@ -197,7 +197,8 @@ def _last_numbers(report_ids: list[int]) -> dict[int, int]:
         revisions = ReportRevision.objects.filter(
             report_id__in=report_ids[start : start + LOOKUP_BATCH]
         )
-        numbers.update(revisions.values("report_id").annotate(last=Max("number")).values_list())
+        last = revisions.values("report_id").annotate(last=Max("number"))
+        numbers.update(last.values_list("report_id", "last"))
     return numbers
 
 

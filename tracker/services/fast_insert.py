@@ -62,6 +62,10 @@ def _postgresql_copy(table: str, columns: list[str], rows: list[dict]) -> None:
         buffer.write("\t".join(cells(row)))
         buffer.write("\n")
     buffer.seek(0)
+    _copy(table, columns, buffer)
+
+
+def _copy(table: str, columns: list[str], buffer: io.StringIO) -> None:
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     # The driver's cursor, wrapped: a unique violation is Django's IntegrityError, not a 500.
     with connection.cursor() as cursor, connection.wrap_database_errors:
@@ -91,7 +95,13 @@ def table_insert(table: str, columns: list[str], rows: list[dict]) -> None:
     if connection.vendor != "postgresql":
         _sqlite_insert(table, columns, rows)
         return
-    _postgresql_copy(table, columns, [{c: _copy_text(row[c]) for c in columns} for row in rows])
+    cells = itemgetter(*columns)
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(_copy_text, cells(row))))
+        buffer.write("\n")
+    buffer.seek(0)
+    _copy(table, columns, buffer)
 
 
 def ids_reserve(model: type[Model], count: int) -> list[int]:

@@ -8,6 +8,7 @@ revision (its values replace them) or rejects it.
 import zlib
 from collections.abc import Collection
 from datetime import date
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -320,14 +321,18 @@ def uncorrectable(report_id: int, status: str) -> str:
     )
 
 
-def restated(fields: dict) -> dict:
-    """A report's submitted fields as a whole restatement: what is left out is not reported."""
-    full = {
+@cache
+def _submitted_defaults() -> dict:
+    return {
         name: Report._meta.get_field(name).get_default()
         for name in SUBMITTED_FIELDS
         if name != "external_id"
     }
-    full.update(fields)
+
+
+def restated(fields: dict) -> dict:
+    """A report's submitted fields as a whole restatement: what is left out is not reported."""
+    full = {**_submitted_defaults(), **fields}
     full["period_end"] = full["period_end"] or full["period_start"]
     return full
 
