@@ -40,7 +40,7 @@ SIZES = {
         figure_reports=2_000, few_reports=500, updates=20, update_budget=5, daily_gets=100,
     ),
     "full": Size(
-        creates=2_000, rounds=4, bulk_rows=100_000, listed=1_200, time_limit=300, timeout=1800,
+        creates=2_000, rounds=4, bulk_rows=200_000, listed=1_200, time_limit=300, timeout=1800,
         figure_reports=1_000_000, few_reports=10_000, updates=30, update_budget=300,
         daily_gets=1_000,
     ),
@@ -115,9 +115,9 @@ def _run(args, size: Size, concurrency: int, chosen: dict[str, str]) -> int:
 def _reports(args, size: Size, concurrency: int, tokens: dict[str, str]):
     """Sections 1-3, each yielded as it is measured."""
     from bench import bulk, create, listing
-    from bench.server import Gunicorn
+    from bench.server import Gunicorn, Worker
 
-    with Gunicorn(args.workers, size.timeout) as gunicorn:
+    with Gunicorn(args.workers, size.timeout) as gunicorn, Worker():
         yield create.run(
             gunicorn.port,
             tokens["bench-reporter"],
