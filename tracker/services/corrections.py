@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import Max
+from django.db.models.expressions import RawSQL
 
 from tracker.models import Agency, Report, ReportRevision, ReportStatus, RevisionStatus, User
 from tracker.services.duplicates import Statement, earliest_others, stored_statements
@@ -52,12 +53,14 @@ def _by_attname(values: dict) -> dict:
 def stored_reports(agency: Agency, external_ids: list[str]) -> dict[str, dict]:
     """The agency's reports with these external_ids, locked for the transaction, by external_id;
     verified ones carry their pending revision (locked too) as `pending`."""
+    if not external_ids:
+        return {}
     columns = ("id", "external_id", "status", *REVISED)
-    found = {}
-    for start in range(0, len(external_ids), LOOKUP_BATCH):
-        batch = external_ids[start : start + LOOKUP_BATCH]
-        reports = Report.objects.select_for_update().filter(agency=agency, external_id__in=batch)
-        found.update((report["external_id"], report) for report in reports.values(*columns))
+    wanted = [{"external_id": external_id} for external_id in external_ids]
+    with staged("import_external_id", "(external_id text)", ["external_id"], wanted):
+        named = RawSQL("SELECT external_id FROM import_external_id", [])
+        reports = Report.objects.select_for_update().filter(agency=agency, external_id__in=named)
+        found = {report["external_id"]: report for report in reports.values(*columns)}
     verified = {r["id"]: r for r in found.values() if r["status"] == ReportStatus.VERIFIED}
     ids = sorted(verified)
     for start in range(0, len(ids), LOOKUP_BATCH):

@@ -189,6 +189,7 @@ def earliest_others(statements: list[tuple[int, Statement]], asked: set[int]) ->
         if ref in asked:
             found[ref] = earlier
             later.append(ref)
+    del forward  # before the second index is built: a 200,000-report upload's take hundreds of MB
     missing = {ref for ref in later if found[ref] is None}
     if missing:
         backward = DuplicateIndex(last_wins=True)

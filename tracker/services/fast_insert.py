@@ -95,7 +95,7 @@ def table_insert(table: str, columns: list[str], rows: list[dict]) -> None:
     if connection.vendor != "postgresql":
         _sqlite_insert(table, columns, rows)
         return
-    cells = itemgetter(*columns)
+    cells = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(map(_copy_text, cells(row))))
