@@ -118,7 +118,6 @@ class ImportJobView(RetrieveAPIView):
     serializer_class = ImportJobSerializer
     permission_classes = [IsAuthenticated, ReportPermission]
     action = "retrieve"
-    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
