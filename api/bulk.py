@@ -6,7 +6,6 @@ rows: a 64 MB body never becomes a list of dicts there. Small uploads are then c
 imported at once; larger ones are stored for a worker, which reads them again the same way.
 """
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -30,9 +29,6 @@ class Upload:
         """Its rows in order: for JSON, the list's elements; for CSV, a dict of a line's
         non-empty cells by the header's names."""
         return json_rows(self.data) if self.format == ImportFormat.JSON else csv_rows(self.data)
-
-    def digest(self) -> str:
-        return hashlib.sha256(self.format.encode() + b"\n" + self.data).hexdigest()
 
 
 def upload_of(request) -> Upload:

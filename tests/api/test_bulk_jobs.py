@@ -137,6 +137,7 @@ def test_a_retried_upload_with_the_same_key_gets_the_same_job(api, areas, run_jo
         (json.dumps(ROWS) + " []", "application/json", "body", "Extra data"),
         (CSV + "ZZ0101,2024-11-27,,,,,,extra\n", "text/csv", "body", "line 5 has more cells"),
         (CSV + "ZZ0101,2024-11-27,,\x00,,,\n", "text/csv", "body", "NUL"),
+        ('{"notes": "%s"}' % ("x" * 2_000_000), "application/json", "body", "JSON list"),
     ],
 )
 def test_a_bad_large_upload_is_400_and_stores_nothing(
