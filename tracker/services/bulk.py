@@ -209,25 +209,30 @@ def _plan(agency: Agency, rows: list[Row], summary: ImportSummary) -> Plan:
         else:
             new.append((row, fields))
     changes = corrections_plan(corrected, stored, summary)
-    totals = [
-        Total(row, f["area"].pk, f["period_start"], f["period_end"], bool(f.get("cumulative")))
-        for row, f in new
-    ]
-    for c in changes:
-        if c.kind in (EDIT, REVISE):
-            s = c.statement
-            totals.append(
-                Total(
-                    c.row, s.area_id, s.start, s.end, s.cumulative, c.report["id"], c.kind == EDIT
-                )
-            )
-    clashes = _series_clashes(agency, totals)
+    clashes = _series_clashes(agency, _totals(new, changes))
     for row, errors in clashes.items():
         summary.refuse(row, errors)
     new = [(row, fields) for row, fields in new if row not in clashes]
     changes = [change for change in changes if change.row not in clashes]
     new, marks = _duplicates(agency, new, confirmed, summary)
     return Plan(new, marks, confirmed, changes)
+
+
+def _totals(new: list[Row], changes: list) -> list[Total]:
+    """The rows the series check reads: new reports, and corrections' new values."""
+    totals = [
+        Total(row, f["area"].pk, f["period_start"], f["period_end"], bool(f.get("cumulative")))
+        for row, f in new
+    ]
+    for change in changes:
+        if change.kind in (EDIT, REVISE):
+            s, edit = change.statement, change.kind == EDIT
+            totals.append(
+                Total(
+                    change.row, s.area_id, s.start, s.end, s.cumulative, change.report["id"], edit
+                )
+            )
+    return totals
 
 
 def _insert(agency, user, plan: Plan, summary, places: list, progress) -> None:
