@@ -45,7 +45,8 @@ class Claim:
     lease: int | None
 
 
-def _body_hash(request) -> str:
+def body_hash(request) -> str:
+    """The hash of a request's content type and body that tells a retry from another request."""
     digest = hashlib.sha256(request.content_type.encode() + b"\n")
     digest.update(request.body)
     return digest.hexdigest()
@@ -93,30 +94,30 @@ def claim(request) -> Claim | None:
         raise exceptions.ValidationError({HEADER: ["Use 1 to 255 printable characters."]})
     scope = {"user": request.user, "method": request.method, "path": request.path,
              "query": query_hash(request), "key": key}  # fmt: skip
-    body_hash = _body_hash(request)
+    hashed = body_hash(request)
     if connection.vendor != "postgresql":
-        return Claim(_record(scope, body_hash, leased=False), lease=None)
+        return Claim(_record(scope, hashed, leased=False), lease=None)
     lease = _lease_id(scope)
     if not _lease_take(lease):
         first = IdempotencyRecord.objects.filter(**scope).values_list("body_hash", flat=True)
-        if first.first() not in (None, body_hash):
+        if first.first() not in (None, hashed):
             raise Unprocessable(OTHER_BODY)
         raise Conflict(IN_FLIGHT)
     try:
-        return Claim(_record(scope, body_hash, leased=True), lease=lease)
+        return Claim(_record(scope, hashed, leased=True), lease=lease)
     except BaseException:
         _lease_release(lease)
         raise
 
 
-def _record(scope: dict, body_hash: str, *, leased: bool) -> IdempotencyRecord:
+def _record(scope: dict, hashed: str, *, leased: bool) -> IdempotencyRecord:
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(**scope, body_hash=body_hash)
+            return IdempotencyRecord.objects.create(**scope, body_hash=hashed)
     except IntegrityError:
         pass
     record = IdempotencyRecord.objects.get(**scope)
-    if record.body_hash != body_hash:
+    if record.body_hash != hashed:
         raise Unprocessable(OTHER_BODY)
     if record.status is not None:
         raise Replay(record)

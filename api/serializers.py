@@ -11,11 +11,14 @@ from tracker.models import (
     ApiToken,
     Area,
     DailyFigure,
+    ImportJob,
+    ImportStatus,
     Report,
     ReportRevision,
     TokenStatus,
 )
 from tracker.selectors import sees_private_fields
+from tracker.services.imports import ERRORS_KEPT
 from tracker.services.reports import SUBMITTED_FIELDS
 from tracker.services.revisions import REVISED_FIELDS
 
@@ -231,6 +234,40 @@ class BulkSummarySerializer(serializers.Serializer):
     errors = BulkRowErrorSerializer(
         many=True, help_text='Per-row errors: {"row": 3, "errors": {"killed": ["..."]}}.'
     )
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    """A bulk upload a worker processes: how far it got and, once done, what it did."""
+
+    errors = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=f"The first {ERRORS_KEPT} rejected rows' errors, by row (as the summary's).",
+    )
+    errors_omitted = serializers.SerializerMethodField(
+        help_text="Rejected rows whose errors are not listed."
+    )
+    summary = serializers.SerializerMethodField(
+        help_text="Once done: the answer a small upload gets at once (errors as above)."
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = (
+            *("id", "status", "phase", "percent", "rows", "rows_done", "format", "dry_run"),
+            *("atomic", "created", "updated", "unchanged", "rejected", "errors"),
+            *("errors_omitted", "summary", "failure", "created_at", "started_at", "finished_at"),
+        )
+        read_only_fields = fields
+
+    def get_errors_omitted(self, job) -> int:
+        return job.rejected - len(job.errors)
+
+    @extend_schema_field(BulkSummarySerializer(allow_null=True))
+    def get_summary(self, job) -> dict | None:
+        if job.status != ImportStatus.DONE:
+            return None
+        names = ("dry_run", "atomic", "created", "updated", "unchanged", "rejected", "errors")
+        return {name: getattr(job, name) for name in names}
 
 
 FIGURE_COLUMNS = [f"{m}{s}" for m in METRICS for s in ("", "_low", "_high", "_cumulative")]

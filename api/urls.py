@@ -2,10 +2,11 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api.views.areas import AreaViewSet
+from api.views.bulk import ImportJobView, ReportBulkView
 from api.views.figures import DailyFigureExplain, DailyFigureList
 from api.views.misc import HealthView, MeView
 from api.views.overview import FigureOverview
-from api.views.reports import ReportBulkView, ReportViewSet
+from api.views.reports import ReportViewSet
 from api.views.tokens import TokenViewSet
 
 app_name = "api"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("me/", MeView.as_view(), name="me"),
     path("reports/bulk/", ReportBulkView.as_view(), name="report-bulk"),
+    path("reports/bulk/<int:pk>/", ImportJobView.as_view(), name="report-bulk-job"),
     path("figures/daily/", DailyFigureList.as_view(), name="figures-daily"),
     path("figures/daily/explain/", DailyFigureExplain.as_view(), name="figures-explain"),
     path("figures/overview/", FigureOverview.as_view(), name="figures-overview"),

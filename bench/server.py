@@ -78,6 +78,41 @@ class Gunicorn:
             self.process.wait()
 
 
+class Worker:
+    """`celery -A tasks worker` (one process) on the bench's Redis, for the bulk imports that
+    gunicorn stores; nothing when there is no Redis (gunicorn runs them itself then)."""
+
+    def __init__(self):
+        self.process = None
+        self.log = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
+
+    def __enter__(self) -> "Worker":
+        if not os.environ.get("REDIS_URL"):
+            return self
+        from tasks import celery_app
+
+        celery_app.control.purge()  # nothing an earlier run left behind
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        command = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo",
+                   "--without-gossip", "--without-mingle", "--loglevel=WARNING"]  # fmt: skip
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if exc[0] is None:
+            self.log.unlink(missing_ok=True)
+        else:
+            print(f"the worker's log is kept in {self.log}", file=sys.stderr)
+
+
 @dataclass
 class Load:
     seconds: float = 0.0

@@ -6,5 +6,6 @@ class TasksConfig(AppConfig):
     verbose_name = "Background tasks"
 
     def ready(self):
-        # Register how a figures refresh is enqueued; a log line and metrics for every task.
-        from tasks import figures, observe  # noqa: F401
+        # Register how a figures refresh is enqueued and how a bulk import is sent; a log line
+        # and metrics for every task.
+        from tasks import figures, imports, observe  # noqa: F401

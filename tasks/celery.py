@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.imports = ("tasks.health", "tasks.maintenance", "tasks.figures")
+app.conf.imports = ("tasks.health", "tasks.maintenance", "tasks.figures", "tasks.imports")
 # Celery's consumer, with a workaround that keeps the worker alive when Redis drops.
 app.conf.worker_consumer = "tasks.consumer:Consumer"
 

@@ -1,5 +1,7 @@
 """The staff's admin: areas, agencies and their users, reports to verify, daily figures to read."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -15,7 +17,16 @@ from django.utils.html import format_html
 from tracker import desk, desk_preview, services
 from tracker.admin_history import HistoryAdmin
 from tracker.errors import NotAllowed, StateError
-from tracker.models import Agency, Area, AreaAlias, DailyFigure, Report, ReportRevision, User
+from tracker.models import (
+    Agency,
+    Area,
+    AreaAlias,
+    DailyFigure,
+    ImportJob,
+    Report,
+    ReportRevision,
+    User,
+)
 from tracker.services.revisions import REVISED_FIELDS
 from tracker.token_admin import TokenInline
 
@@ -370,6 +381,31 @@ class DailyFigureAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     paginator = CappedPaginator
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Bulk uploads run by workers, to read: where each is, what it did, why one failed."""
+
+    list_display = ("id", "agency", "submitted_by", "status", "phase", "percent", "rows",
+                    "created", "updated", "rejected", "created_at", "finished_at")  # fmt: skip
+    list_filter = ("status", "agency")
+    list_select_related = ("agency", "submitted_by")
+    exclude = ("errors",)
+    readonly_fields = ("errors_shown",)
+
+    @admin.display(description="errors (the first rejected rows)")
+    def errors_shown(self, job):
+        return format_html("<pre>{}</pre>", json.dumps(job.errors[:100], indent=1))
 
     def has_add_permission(self, request):
         return False

@@ -11,6 +11,7 @@ from tracker.models import (
     ApiToken,
     Area,
     DailyFigure,
+    ImportJob,
     Report,
     ReportRevision,
     ReportStatus,
@@ -54,6 +55,11 @@ def reports_visible_to(user: User) -> QuerySet[Report]:
         status__in=(ReportStatus.WITHDRAWN, ReportStatus.REJECTED), verified_at__isnull=False
     )
     return reports.filter(public | Q(agency_id=user.agency_id))
+
+
+def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+    """The bulk imports of the user's agency."""
+    return ImportJob.objects.filter(agency_id=user.agency_id)
 
 
 def sees_private_fields(user: User, report: Report) -> bool:

@@ -23,6 +23,7 @@ MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 64 * 1024 * 1024)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
 FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 60)
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.25)
+BULK_SYNC_ROWS = env_int("BULK_SYNC_ROWS", 1000)
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 90)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
@@ -46,6 +47,9 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API
     raise ImproperlyConfigured(
         f"API_RATE_LIMIT={API_RATE_LIMIT!r} is not a rate like 1200/min (per s, min, hour or day)."
     )
+
+if BULK_SYNC_ROWS < 0:
+    raise ImproperlyConfigured(f"BULK_SYNC_ROWS={BULK_SYNC_ROWS!r} cannot be negative.")
 
 if not 0 < REDIS_TIMEOUT <= 60:
     raise ImproperlyConfigured(f"REDIS_TIMEOUT={REDIS_TIMEOUT!r} is not between 0 and 60 seconds.")
@@ -302,6 +306,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "tracker.purge_idempotency_keys", "schedule": 3600.0},
     # The sweep: refreshes stale figures whose message was lost (a worker killed, Redis down).
     "figures-sweep": {"task": "tracker.figures_sweep", "schedule": FIGURES_SWEEP_SECONDS},
+    # Bulk imports whose message was lost, or whose worker died, are sent to a worker again.
+    "imports-sweep": {"task": "tracker.imports_sweep", "schedule": 60.0},
 }
 # A task's hard time limit (300 s) stays below the broker's visibility timeout, so a task still
 # running is never handed to a second worker; one whose worker died is, after this long.

@@ -1,19 +1,12 @@
-from dataclasses import asdict
-
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from api.bulk import upload_rows
 from api.filters import ReportFilter
 from api.idempotency import IdempotentMixin
 from api.parameters import DocumentedQueryOnly
@@ -24,12 +17,10 @@ from api.schema import (
     IF_MATCH,
     STALE,
     ConflictSerializer,
-    FieldErrorsSerializer,
     error,
     response_header,
 )
 from api.serializers import (
-    BulkSummarySerializer,
     OptionalReasonSerializer,
     ReasonSerializer,
     ReportInputSerializer,
@@ -37,7 +28,7 @@ from api.serializers import (
     ReportSubmitSerializer,
 )
 from tracker import services
-from tracker.models import Area, Report
+from tracker.models import Report
 from tracker.selectors import reports_visible_to
 
 WRONG_STATE = (
@@ -200,72 +191,3 @@ class ReportViewSet(
         given.is_valid(raise_exception=True)
         report = service(report=report, user=request.user, reason=given.validated_data["reason"])
         return self._answer(report)
-
-
-class BulkOptions(serializers.Serializer):
-    dry_run = serializers.BooleanField(default=False, help_text="Check only; write nothing.")
-    atomic = serializers.BooleanField(
-        default=True, help_text="All or nothing; false keeps the valid rows."
-    )
-
-
-BULK_REFUSED = PolymorphicProxySerializer(
-    component_name="BulkRefused",
-    serializers=[BulkSummarySerializer, FieldErrorsSerializer],
-    resource_type_field_name=None,
-    many=False,
-)
-
-
-class ReportBulkView(IdempotentMixin, DocumentedQueryOnly, APIView):
-    """Many reports at once: a JSON list, a CSV body (`text/csv`) or a CSV file upload (`file`)."""
-
-    permission_classes = [IsAuthenticated, ReportPermission]
-    action = "bulk"
-    query_parameters = {"bulk": tuple(BulkOptions().fields)}
-
-    @extend_schema(
-        parameters=[BulkOptions],
-        request={
-            "application/json": ReportSubmitSerializer(many=True),
-            "text/csv": OpenApiTypes.STR,
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-            },
-        },
-        responses={
-            200: BulkSummarySerializer,
-            400: OpenApiResponse(
-                BULK_REFUSED,
-                description="A row was rejected and nothing was written (the summary, with "
-                "each rejected row's errors), or the upload or its options are invalid "
-                "(`{field: [messages]}`)",
-            ),
-        },
-    )
-    def post(self, request):
-        """Rows are numbered from 1 (the first report after any CSV header). Each row is created,
-        or corrects the agency's report with the same `external_id`. A new row repeating the
-        statement of one of your reports, or of an earlier row, is rejected (its errors give
-        `duplicate_of`) unless its `duplicate` is `confirmed`. The answer counts what was
-        created, updated, unchanged and rejected, with each rejected row's errors."""
-        options = BulkOptions(data=request.query_params)
-        options.is_valid(raise_exception=True)
-        parser = SubmitRowParser(areas={area.pcode: area for area in Area.objects.all()})
-        rows, refused = [], []
-        for number, data in enumerate(upload_rows(request), start=1):
-            fields, errors = parser.parse(data)
-            if errors:
-                refused.append({"row": number, "errors": errors})
-            else:
-                rows.append((number, fields))
-        summary = services.reports_import(
-            agency=request.user.agency,
-            user=request.user,
-            rows=rows,
-            refused=refused,
-            **options.validated_data,
-        )
-        code = 400 if summary.atomic and summary.rejected else 200
-        return Response(asdict(summary), status=code)

@@ -1,3 +1,3 @@
-"""Fixtures shared with the fault tests: a Redis server of the test's own."""
+"""Fixtures shared with the fault tests: a Redis server of the test's own, gunicorn."""
 
-from tests.faults.conftest import private_redis  # noqa: F401
+from tests.faults.conftest import private_redis, start_web  # noqa: F401

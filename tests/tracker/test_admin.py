@@ -186,3 +186,17 @@ def test_bulk_verify_asks_to_confirm_first(staff_client):
     assert form.status_code == 200 and "Confirm" in page
     assert all(f"#{r.pk}" in page for r in reports)
     assert set(Report.objects.values_list("status", flat=True)) == {ReportStatus.PENDING}
+
+
+def test_staff_read_bulk_import_jobs_and_their_errors(staff_client):
+    reporter = UserFactory()
+    job = services.import_job_create(
+        agency=reporter.agency, user=reporter, format="csv", data=b"area\nZZ\n", rows=1,
+        dry_run=False, atomic=True, body_hash="h",
+    )  # fmt: skip
+    job.errors = [{"row": 1, "errors": {"period_start": ["This field is required."]}}]
+    job.save()
+    listed = staff_client.get(changelist("importjob"))
+    assert listed.status_code == 200 and reporter.agency.code in listed.content.decode()
+    page = staff_client.get(reverse("admin:tracker_importjob_change", args=[job.pk]))
+    assert page.status_code == 200 and "This field is required." in page.content.decode()

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from tests.factories import AgencyFactory, AreaFactory, UserFactory
 from tracker.models import Report
@@ -45,3 +46,15 @@ def test_awkward_text_survives_and_each_report_gets_its_creation_history():
         period_end=datetime.date(2024, 11, 30), killed=1,
     )  # fmt: skip
     assert later.pk > max(r.pk for r in stored)
+
+
+def test_an_external_id_taken_meanwhile_is_djangos_integrity_error():
+    """The bulk import falls back to one by one on it; the driver's own error was a 500."""
+    agency = AgencyFactory()
+    user = UserFactory(agency=agency)
+    report = dict(area=AreaFactory(), period_start=datetime.date(2024, 11, 27),
+                  period_end=datetime.date(2024, 11, 27), killed=1, external_id="SAME")  # fmt: skip
+    reports_insert([report], agency=agency, user=user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        reports_insert([{**report, "killed": 2}], agency=agency, user=user)
+    assert Report.objects.get(external_id="SAME").killed == 1

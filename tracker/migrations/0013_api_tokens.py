@@ -47,7 +47,7 @@ def hash_plain_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0011_desk_report'),
+        ('tracker', '0012_import_jobs'),
     ]
 
     operations = [

@@ -9,6 +9,7 @@ from tracker.models.figures import (
     PendingFigure,
     StaleFigure,
 )
+from tracker.models.imports import ImportChunk, ImportFormat, ImportJob, ImportStatus
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 from tracker.models.revisions import ReportRevision, RevisionStatus
 from tracker.models.tokens import ApiToken, TokenStatus
@@ -24,6 +25,10 @@ __all__ = [
     "CalendarDay",
     "DailyFigure",
     "DeskReport",
+    "ImportChunk",
+    "ImportFormat",
+    "ImportJob",
+    "ImportStatus",
     "PendingFigure",
     "Report",
     "ReportRevision",

@@ -9,6 +9,7 @@ from tracker.services.areas import (
     read_area_files,
 )
 from tracker.services.bulk import ImportSummary, reports_import
+from tracker.services.imports import import_job_create, import_job_for_key, imports_sweep
 from tracker.services.reports import (
     report_create,
     report_reject,
@@ -34,6 +35,9 @@ __all__ = [
     "area_import",
     "area_move",
     "area_save",
+    "import_job_create",
+    "import_job_for_key",
+    "imports_sweep",
     "read_area_files",
     "report_create",
     "report_reject",

@@ -1,15 +1,34 @@
-"""Importing many reports at once, as one agency: all-or-nothing unless told otherwise."""
+"""Importing many reports at once, as one agency: all-or-nothing unless told otherwise.
 
+Every row is checked first (its values, its external_id, the agency's running totals, the same
+statement twice), then the rows are written set-based: new reports by COPY (fast_insert.py),
+corrections of stored ones by a few statements over staged rows (corrections.py), and the
+figures they make stale marked once. One import of an agency runs at a time (an advisory lock
+held by its transaction), so two uploads naming the same new external_id give one report, the
+second correcting it, and never a clash of the database's unique index.
+"""
+
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tracker.errors import Duplicate, StateError, error_dict
 from tracker.models import Agency, Report, User
 from tracker.models.reports import report_problems
+from tracker.services.corrections import (
+    EDIT,
+    REVISE,
+    corrections_apply,
+    corrections_plan,
+    stored_reports,
+)
 from tracker.services.duplicates import (
     DuplicateIndex,
     Statement,
@@ -22,9 +41,14 @@ from tracker.services.figures import figures_mark, stale_cells
 from tracker.services.reports import COUNTING_STATUSES, report_submit
 
 BATCH = 5000
+IMPORT_LOCK_SPACE = 7_303  # pg_advisory_xact_lock(IMPORT_LOCK_SPACE, agency id)
+LOCK_POLL_SECONDS = 0.2
 
 Row = tuple[int, dict]  # (row number as the client counts, validated fields)
 Marks = tuple[int | None, int | None]  # (duplicate_of, possible_duplicate_of): ids or row refs
+# Told how far an import got: (phase, rows done in it); "waiting" while another import of the
+# agency runs, "writing" as rows are written.
+Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -41,34 +65,73 @@ class ImportSummary:
         self.rejected += 1
         self.errors.append({"row": row, "errors": errors})
 
-    def count(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
+    def count(self, outcome: str, rows: int = 1) -> None:
+        setattr(self, outcome, getattr(self, outcome) + rows)
 
 
-def _series_clashes(agency: Agency, new: list[Row]) -> dict[int, dict]:
-    """Rows that would give an agency a second running total for an area (DESIGN.md, rule 2)."""
-    areas = {fields["area"].pk for _, fields in new if fields.get("cumulative")}
-    series = defaultdict(list)
+def _agency_lock(agency: Agency, progress: Progress | None) -> None:
+    """Wait for the agency's other import to finish, until this transaction ends; telling
+    `progress` meanwhile that this one is alive. SQLite serialises writers already."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_SPACE, agency.pk]
+            )
+            if cursor.fetchone()[0]:
+                return
+            if progress is not None:
+                progress("waiting", 0)
+            time.sleep(LOCK_POLL_SECONDS)
+
+
+class Total(NamedTuple):
+    """A row as the series check reads it: `corrects` the stored report it corrects, if any;
+    `replaces` whether its values replace that report's (a pending report corrected in place;
+    a revision's values block nothing until a verifier verifies them, as for one report)."""
+
+    row: int
+    area_id: int
+    start: date
+    end: date
+    cumulative: bool
+    corrects: int | None = None
+    replaces: bool = False
+
+
+def _series_clashes(agency: Agency, totals: list[Total]) -> dict[int, dict]:
+    """Rows that would give the agency a second running total for an area (DESIGN.md, rule 2),
+    checked in row order against the stored reports and the rows before."""
+    areas = {total.area_id for total in totals if total.cumulative}
+    series = defaultdict(list)  # area -> [(start, end, where, report id, stored?)]
     stored = Report.objects.filter(
         agency=agency, area__in=areas, cumulative=True, status__in=COUNTING_STATUSES
-    ).values_list("area_id", "period_start", "period_end")
-    for area_id, start, end in stored:
-        series[area_id].append((start, end, "a stored report"))
-    clashes = {}
-    for row, fields in new:
-        if not fields.get("cumulative"):
-            continue
-        area_id, first, last = fields["area"].pk, fields["period_start"], fields["period_end"]
-        for start, end, where in series[area_id]:
-            if start <= last and end >= first and start != first:
-                message = (
-                    f"This agency's cumulative series for this area starts on {start} ({where}); "
-                    "a running total keeps one start date."
-                )
-                clashes[row] = {"period_start": [message]}
-                break
-        else:
-            series[area_id].append((first, last, f"row {row}"))
+    ).values_list("id", "area_id", "period_start", "period_end")
+    for report_id, area_id, start, end in stored:
+        series[area_id].append((start, end, f"report {report_id}", report_id, True))
+    replaced, clashes = set(), {}
+    for total in sorted(totals):
+        if total.cumulative:
+            for start, end, where, report_id, was_stored in series[total.area_id]:
+                itself = report_id is not None and report_id == total.corrects
+                if itself or (was_stored and report_id in replaced):
+                    continue
+                if start <= total.end and end >= total.start and start != total.start:
+                    message = (
+                        f"This agency's cumulative series for this area starts on {start} "
+                        f"({where}); a running total keeps one start date."
+                    )
+                    clashes[total.row] = {"period_start": [message]}
+                    break
+            else:
+                if total.corrects is None or total.replaces:
+                    where = f"row {total.row}"
+                    series[total.area_id].append(
+                        (total.start, total.end, where, total.corrects, False)
+                    )
+        if total.replaces and total.row not in clashes:
+            replaced.add(total.corrects)
     return clashes
 
 
@@ -111,19 +174,24 @@ def _duplicates(
     return kept, marks
 
 
-def _plan(agency: Agency, rows: list[Row], summary: ImportSummary):
-    """Check every row: the new reports to insert with their marks, and the corrections of
-    stored ones."""
+@dataclass
+class Plan:
+    new: list[Row]
+    marks: dict[int, Marks]
+    confirmed: set[int]
+    changes: list  # corrections.Change
+
+
+def _plan(agency: Agency, rows: list[Row], summary: ImportSummary) -> Plan:
+    """Check every row: the new reports to insert with their marks, and what the corrections of
+    stored ones change."""
     confirmed = {row for row, fields in rows if fields.pop("duplicate", None) == "confirmed"}
-    ids = [fields["external_id"] for _, fields in rows if fields.get("external_id")]
-    stored_ids = set(
-        Report.objects.filter(agency=agency, external_id__in=ids).values_list(
-            "external_id", flat=True
-        )
+    stored = stored_reports(
+        agency, [fields["external_id"] for _, fields in rows if fields.get("external_id")]
     )
     today = timezone.localdate()
     first_use: dict[str, int] = {}
-    new, corrections = [], []
+    new, corrected = [], []
     for row, fields in rows:
         external_id = fields.get("external_id")
         if external_id in first_use:
@@ -136,25 +204,45 @@ def _plan(agency: Agency, rows: list[Row], summary: ImportSummary):
         problems = report_problems(fields, today=today)
         if problems:
             summary.refuse(row, error_dict(ValidationError(problems)))
-        elif external_id in stored_ids:
-            corrections.append((row, fields))
+        elif external_id in stored:
+            corrected.append((row, fields))
         else:
             new.append((row, fields))
-    clashes = _series_clashes(agency, new)
+    changes = corrections_plan(corrected, stored, summary)
+    clashes = _series_clashes(agency, _totals(new, changes))
     for row, errors in clashes.items():
         summary.refuse(row, errors)
     new = [(row, fields) for row, fields in new if row not in clashes]
+    changes = [change for change in changes if change.row not in clashes]
     new, marks = _duplicates(agency, new, confirmed, summary)
-    return new, marks, confirmed, corrections
+    return Plan(new, marks, confirmed, changes)
 
 
-def _insert(agency, user, new: list[Row], marks: dict[int, Marks], summary, confirmed) -> None:
+def _totals(new: list[Row], changes: list) -> list[Total]:
+    """The rows the series check reads: new reports, and corrections' new values."""
+    totals = [
+        Total(row, f["area"].pk, f["period_start"], f["period_end"], bool(f.get("cumulative")))
+        for row, f in new
+    ]
+    for change in changes:
+        if change.kind in (EDIT, REVISE):
+            s, edit = change.statement, change.kind == EDIT
+            totals.append(
+                Total(
+                    change.row, s.area_id, s.start, s.end, s.cumulative, change.report["id"], edit
+                )
+            )
+    return totals
+
+
+def _insert(agency, user, plan: Plan, summary, places: list, progress) -> None:
     report_ids: dict[int, int] = {}  # row -> its report's id
 
     def resolved(ref: int | None) -> int | None:
         row = None if ref is None else upload_row(ref)
         return ref if row is None else report_ids.get(row)
 
+    new, marks = plan.new, plan.marks
     for start in range(0, len(new), BATCH):
         batch = new[start : start + BATCH]
         try:
@@ -170,19 +258,20 @@ def _insert(agency, user, new: list[Row], marks: dict[int, Marks], summary, conf
                     for row, fields in batch
                 ]
                 reports_insert(reports, agency=agency, user=user, ids=ids)
-                places = [
-                    (f["area"].pk, agency.pk, f["period_start"], f["period_end"]) for f in reports
-                ]
-                figures_mark(stale=stale_cells(*places))
             summary.created += len(batch)
+            places += [
+                (f["area"].pk, agency.pk, f["period_start"], f["period_end"]) for f in reports
+            ]
         except IntegrityError:
-            # Another request took one of these external ids meanwhile: one by one, as corrections.
+            # A single report took one of these external ids meanwhile: one by one, as corrections.
             for row, _ in batch:
                 report_ids.pop(row, None)
-            _one_by_one(agency, user, batch, summary, confirmed, report_ids)
+            _one_by_one(agency, user, batch, summary, plan.confirmed, report_ids)
+        if progress is not None:
+            progress("writing", start + len(batch))
 
 
-def _one_by_one(agency, user, rows: list[Row], summary, confirmed, report_ids=None) -> None:
+def _one_by_one(agency, user, rows: list[Row], summary, confirmed, report_ids) -> None:
     for row, fields in rows:
         try:
             with transaction.atomic():
@@ -200,8 +289,7 @@ def _one_by_one(agency, user, rows: list[Row], summary, confirmed, report_ids=No
             summary.refuse(row, error_dict(error))
         else:
             summary.count(outcome)
-            if report_ids is not None:
-                report_ids[row] = report.pk
+            report_ids[row] = report.pk
 
 
 @transaction.atomic
@@ -213,21 +301,31 @@ def reports_import(
     refused: list[dict] = (),
     dry_run: bool,
     atomic: bool,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Create, or correct through `external_id`, many reports; nothing is written on a dry run,
     and with `atomic` nothing is written unless every row is valid. A row whose `duplicate` is
     "confirmed" may repeat a statement. `refused` are the errors of rows already found invalid:
-    {"row": n, "errors": {field: [messages]}}."""
+    {"row": n, "errors": {field: [messages]}}. `progress` hears how far it got."""
+    _agency_lock(agency, progress)
     summary = ImportSummary(dry_run=dry_run, atomic=atomic)
     for error in refused:
         summary.refuse(error["row"], error["errors"])
-    new, marks, confirmed, corrections = _plan(agency, rows, summary)
+    plan = _plan(agency, rows, summary)
     if not (atomic and summary.errors):
         if dry_run:
-            summary.created = len(new)
+            summary.count("created", len(plan.new))
+            summary.count("updated", len(plan.changes))
         else:
-            _insert(agency, user, new, marks, summary, confirmed)
-        _one_by_one(agency, user, corrections, summary, confirmed)
+            places: list = []
+            _insert(agency, user, plan, summary, places, progress)
+            now = timezone.now()
+            places += corrections_apply(agency=agency, user=user, changes=plan.changes, now=now)
+            summary.count("updated", len(plan.changes))
+            if places:
+                figures_mark(stale=stale_cells(*places))
+            if progress is not None:
+                progress("writing", len(plan.new) + len(plan.changes))
     if dry_run or (atomic and summary.errors):
         transaction.set_rollback(True)
         if not dry_run:

@@ -80,7 +80,9 @@ class DuplicateIndex:
     totals of its series) and as "below" each area above it. Keys are ints, a place's number
     and the day (a bulk import files 100,000 rows this way in about a second)."""
 
-    def __init__(self, stored: Iterable[tuple[int, Statement]] = ()):
+    def __init__(self, stored: Iterable[tuple[int, Statement]] = (), *, seconds: bool = False):
+        # With `seconds`, each day also keeps the second statement filed there (for later()).
+        self._second: dict[int, int] | None = {} if seconds else None
         self._same: dict[tuple, int] = {}
         self._earliest: dict[int, int] = {}  # place number << DAY_BITS | day -> earliest ref
         self._places: dict[tuple, int] = {}
@@ -125,10 +127,31 @@ class DuplicateIndex:
                 other = get(key)
                 if other is not None and (found is None or other < found):
                     found = other
+        second = self._second
         for place in filed:
             for key in range(place + first, place + last):
                 if key not in earliest:
                     earliest[key] = ref
+                elif second is not None and key not in second:
+                    second[key] = ref
+        return found
+
+    def later(self, ref: int, s: Statement) -> int | None:
+        """Once every statement is filed (with `seconds`): the earliest other than `s`, filed
+        under `ref`, that it may overlap, for a statement that found none filed before it.
+        Overlapping is mutual, so each such other is filed where `s` looks, after `s`: first
+        there, or second after `s` itself."""
+        _, looked_up = self._keys_of(s.path, s.cumulative)
+        first, last = s.start.toordinal(), s.end.toordinal() + 1
+        earliest, second = self._earliest, self._second
+        found = None
+        for place in looked_up:
+            for key in range(place + first, place + last):
+                other = earliest.get(key)
+                if other == ref:
+                    other = second.get(key)
+                if other is not None and (found is None or other < found):
+                    found = other
         return found
 
 
@@ -169,3 +192,24 @@ def duplicates_of(report: Report) -> tuple[int | None, int | None]:
         )
     )
     return index.same(statement), index.file(ROWS, statement)
+
+
+def earliest_others(statements: list[tuple[int, Statement]], asked: set[int]) -> dict[int, int]:
+    """For each reference in `asked`, the earliest other of `statements` that it may overlap
+    (as DuplicateIndex.file: about the same, a larger or a smaller area on a shared day), when
+    there is one: one filed before it or, failing that, the first after it."""
+    index = DuplicateIndex(seconds=True)
+    found, none_before = {}, []
+    for ref, statement in sorted(statements):
+        earlier = index.file(ref, statement)
+        if ref not in asked:
+            continue
+        if earlier is None:
+            none_before.append((ref, statement))
+        else:
+            found[ref] = earlier
+    for ref, statement in none_before:
+        after = index.later(ref, statement)
+        if after is not None:
+            found[ref] = after
+    return found

@@ -8,6 +8,7 @@ revision (its values replace them) or rejects it.
 import zlib
 from collections.abc import Collection
 from datetime import date
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -308,21 +309,30 @@ def _correct(report: Report, *, user: User, fields: dict) -> tuple[Report, str]:
         return report, "unchanged"
     if report.status == ReportStatus.PENDING:
         return _edit(report, user=user, changes=fields, reason="corrected"), "updated"
-    then = "a verifier can reopen it; or s" if report.status == ReportStatus.REJECTED else "S"
-    raise StateError(
-        f"Report {report.pk} is {report.status} and cannot be corrected: "
+    raise StateError(uncorrectable(report.pk, report.status))
+
+
+def uncorrectable(report_id: int, status: str) -> str:
+    """Why a rejected or withdrawn report cannot be corrected, and what to do instead."""
+    then = "a verifier can reopen it; or s" if status == ReportStatus.REJECTED else "S"
+    return (
+        f"Report {report_id} is {status} and cannot be corrected: "
         f"{then}ubmit a new report under another external_id."
     )
 
 
-def restated(fields: dict) -> dict:
-    """A report's submitted fields as a whole restatement: what is left out is not reported."""
-    full = {
+@cache
+def _submitted_defaults() -> dict:
+    return {
         name: Report._meta.get_field(name).get_default()
         for name in SUBMITTED_FIELDS
         if name != "external_id"
     }
-    full.update(fields)
+
+
+def restated(fields: dict) -> dict:
+    """A report's submitted fields as a whole restatement: what is left out is not reported."""
+    full = {**_submitted_defaults(), **fields}
     full["period_end"] = full["period_end"] or full["period_start"]
     return full
 
