@@ -133,8 +133,15 @@ def _csv_lines(raw: bytes) -> Iterator[str]:
 
 
 def decode(raw: bytes) -> str:
-    """A whole UTF-8 CSV as text (a staff upload, small), with the same errors as `csv_rows`."""
-    return "".join(_csv_lines(raw))
+    """A whole UTF-8 CSV as text (a staff upload, small): one in another encoding (UTF-16 has
+    NUL bytes) is named as not UTF-8 first."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ParseError(f"The CSV is not UTF-8 (byte {error.start}).") from None
+    if "\x00" in text:
+        raise ParseError("The CSV contains a NUL byte.")
+    return text
 
 
 def csv_rows(raw: bytes) -> Iterator[dict]:

@@ -340,5 +340,5 @@ def reports_import_marks(*, agency: Agency, rows: list[Row]) -> tuple[dict[int, 
     `upload_row`), and the rows that would correct a stored report through `external_id`.
     Checked as `reports_import` checks them; reads only."""
     summary = ImportSummary(dry_run=True, atomic=False)
-    _, marks, _, corrections = _plan(agency, [(row, dict(f)) for row, f in rows], summary)
-    return marks, [row for row, _ in corrections]
+    plan = _plan(agency, [(row, dict(f)) for row, f in rows], summary)
+    return plan.marks, [change.row for change in plan.changes]
