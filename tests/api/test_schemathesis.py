@@ -355,7 +355,9 @@ def test_answers_as_declared_to_a_viewer(case, role, tokens, server_errors, capl
     check(case, tokens[role], caplog)
 
 
-class Workflow(schema.as_state_machine()):
+# Chains leave the token endpoints out: a viewer revoking the reporter's token would end every
+# chain's reports there (test_answers_as_declared_to_a_viewer covers them).
+class Workflow(schema.exclude(path_regex=r"^/api/v1/tokens/").as_state_machine()):
     """Chains of calls along the inferred links, each as the role that may make it. Each chain
     starts from the same reports: what one wrote is rolled back after it, so that Hypothesis,
     replaying a chain, sees the answers it saw the first time."""
@@ -369,13 +371,7 @@ class Workflow(schema.as_state_machine()):
         self.scenario.__exit__(None, None, None)
 
     def get_call_kwargs(self, case):
-        role = (
-            Role.VERIFIER
-            if case.operation.path in VERIFIER_ACTIONS
-            else Role.VIEWER
-            if case.operation.path.startswith("/api/v1/tokens/")
-            else Role.REPORTER
-        )
+        role = Role.VERIFIER if case.operation.path in VERIFIER_ACTIONS else Role.REPORTER
         return {"headers": {"Authorization": f"Token {CURRENT['tokens'][role]}"}}
 
     def before_call(self, case):
