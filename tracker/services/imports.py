@@ -110,8 +110,8 @@ class ImportProgress:
         self.job, self.last = job, 0.0
         self.connection = None
 
-    def __call__(self, phase: str, done: int, *, now: bool = False) -> None:
-        if not now and time.monotonic() - self.last < PROGRESS_SECONDS:
+    def __call__(self, phase: str, done: int) -> None:
+        if time.monotonic() - self.last < PROGRESS_SECONDS:
             return
         self.last = time.monotonic()
         rows = max(self.job.rows, 1)
