@@ -1,8 +1,8 @@
 """The benchmark's own PostgreSQL database, Redis database and users.
 
 The PostgreSQL server comes from DATABASE_URL (when it is a PostgreSQL URL), else
-postgres://postgres@127.0.0.1:5432; the database is always `tracker_bench`, created and dropped
-here.
+postgres://postgres@127.0.0.1:5432; the database is BENCH_DB_NAME (default `tracker_bench`:
+give each checkout that benches at the same time its own), created and dropped here.
 Redis is BENCH_REDIS_URL, default redis://127.0.0.1:6379/15, so nothing reaches a developer's queue.
 """
 
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import psycopg2
 import redis
 
-DB_NAME = "tracker_bench"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "tracker_bench")
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 # Loose enough that the throttle runs on every request but never refuses one.
