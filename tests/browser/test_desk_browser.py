@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from tests.browser.dashboard_page import chart, wait_ready
 from tests.factories import AgencyFactory, ReportFactory
 from tracker.models import Area, Report, ReportStatus
 
@@ -35,10 +36,25 @@ def test_desk_flags_conflict_then_verify_and_reject(staff_browser):
     browser.click_and_load(row.find_element("xpath", f".//a[text()='#{extra.pk}']"))
     assert "Other reports for the same and nested areas" in browser.text
     browser.shot("report-page")
+    # The preview: Idleb district's killed on 28 Nov now (5: the Response Coordinators' 5 beat
+    # the White Helmets' 3) and once this report's 9 is verified.
+    cell = browser.find("tr[data-area='SY0700'][data-date='2024-11-28'] td[data-metric=killed]")
+    now, after = cell.get_attribute("data-now"), cell.get_attribute("data-after")
+    assert (now, after) == ("5", "9")
     browser.click_and_load(browser.find("[name=_verify]", clickable=True))
     assert f"Report #{extra.pk} verified" in browser.text
     extra.refresh_from_db()
     assert extra.status == ReportStatus.VERIFIED
+
+    # The dashboard now shows the preview's number for that day, in its table and its chart.
+    browser.open("/dashboard/?area=SY0700&date_from=2024-11-26&date_to=2024-12-04&metric=killed")
+    wait_ready(browser)
+    shown = browser.find("#figures-table tr[data-date='2024-11-28'] td[data-metric=killed] a")
+    assert shown.text == after
+    drawn = chart(browser, "chart-killed")
+    value = drawn["datasets"][1]["data"][drawn["labels"].index("2024-11-28")]
+    assert str(value) == after
+    browser.shot("dashboard-after-verify", full_page=True)
 
     other = ReportFactory(area=idleb, period_start=day, period_end=day)
     browser.open(f"/admin/tracker/report/{other.pk}/change/")
