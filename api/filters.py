@@ -69,7 +69,8 @@ class ReportFilter(django_filters.FilterSet):
     )
     updated_since = MomentFilter(
         method="changed_since",
-        help_text="Reports changed at or after this time (inclusive), oldest change first.",
+        help_text="Starts a sync: reports changed at or after this time (inclusive), oldest "
+        "change first, paged by the `next` links' cursors.",
     )
 
     class Meta:
