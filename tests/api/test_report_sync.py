@@ -145,9 +145,7 @@ def test_page_numbers_do_not_mix_with_a_sync(api):
     assert response.status_code == 400 and "page" in response.json()
 
 
-def test_browsing_counts_exactly_up_to_the_limit_and_pages_on_beyond_it(
-    api, reporter, monkeypatch
-):
+def test_browsing_counts_exactly_up_to_the_limit_and_pages_on_beyond_it(api, reporter, monkeypatch):
     monkeypatch.setattr("api.pagination.COUNT_LIMIT", 4)
     reports = own_reports(reporter, 9)
     first = api.get(URL, {"page_size": 2}).json()
