@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from rest_framework.exceptions import ValidationError
 
 from api.filters import FIRST_MOMENT, LAST_MOMENT
@@ -59,9 +60,8 @@ def cursor_decode(cursor: str) -> SyncPosition | None:
 
 
 def after(reports: QuerySet, position: SyncPosition) -> QuerySet:
-    """The reports after `position` in (updated_at, id) order. The first condition alone lets
-    an (updated_at, id) index start its scan at the position."""
-    moment = position.updated_at
-    return reports.filter(updated_at__gte=moment).filter(
-        Q(updated_at__gt=moment) | Q(id__gt=position.id)
-    )
+    """The reports after `position` in (updated_at, id) order: `(updated_at, id) > (t, id)`,
+    which PostgreSQL reads straight off the (updated_at, id) index even where a bulk import
+    stamped 200,000 reports alike (SQLite gets the same as ORs, led by `updated_at >= t`)."""
+    later = TupleGreaterThan(Tuple("updated_at", "id"), (position.updated_at, position.id))
+    return reports.filter(later, updated_at__gte=position.updated_at)
