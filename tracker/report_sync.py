@@ -46,6 +46,8 @@ def reports_sync_horizon() -> datetime:
     if connection.vendor != "postgresql":
         return timezone.now() - margin
     with connection.cursor() as cursor:
+        # Within a transaction, pg_stat_activity keeps what it first read: read it afresh.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(OLDEST_WRITER, [Report._meta.db_table])
         (moment,) = cursor.fetchone()
     return moment - margin
