@@ -65,6 +65,7 @@ class ReportPagination(Pagination):
     with its new version."""
 
     cursor_query_param = "cursor"
+    page_query_description = "Browsing: a page number, or `last`. Not with a sync."
     sync_query_params = ("cursor", "updated_since")
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -138,11 +139,12 @@ class ReportPagination(Pagination):
                 "count": {
                     "type": "integer",
                     "description": f"Browsing: the reports found, counted up to {COUNT_LIMIT:,} "
-                    "(or up to the page asked for, when later).",
+                    "(or up to the page asked for, when later) and one more: with "
+                    "`count_exact` false, there are at least this many.",
                 },
                 "count_exact": {
                     "type": "boolean",
-                    "description": "Browsing: false when there are more than `count`.",
+                    "description": "Browsing: false when `count` stopped counting.",
                 },
                 "next": {
                     **URI,
