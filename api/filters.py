@@ -81,7 +81,7 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(Q(area__path__startswith=area.path))
 
     def changed_since(self, queryset, name, moment):
-        return queryset.filter(updated_at__gte=moment).order_by("updated_at", "id")
+        return queryset.filter(updated_at__gte=moment)  # in sync order: ReportPagination
 
 
 class FigureFilter(django_filters.FilterSet):

@@ -15,7 +15,7 @@ from django.test import Client
 from api.cursors import SyncPosition, cursor_encode
 from bench import figdata
 from bench.results import Section, verdict
-from tracker.models import Report, User
+from tracker.models import Area, Report, User
 
 PATH = "/api/v1/reports/"
 GOAL_MS = 100
@@ -30,6 +30,10 @@ BROWSE_SQL = (
 SYNC_SQL = (
     f"SELECT * FROM tracker_report WHERE {VISIBLE} AND (updated_at, id) > (%s, %s) "
     f"ORDER BY updated_at, id LIMIT {PAGE}"
+)
+GOVERNORATE = "SY07"  # Idleb: a sync of one governorate and the areas below it
+SYNC_AREA_SQL = SYNC_SQL.replace(
+    "WHERE", "WHERE area_id IN (SELECT id FROM tracker_area WHERE path LIKE %s) AND"
 )
 
 
@@ -74,6 +78,7 @@ def run(section: Section, tokens: dict[str, str], *, gets: int) -> None:
     """Adds the timings, their baselines and ratios to `section`."""
     middle = _middle()
     cursor = cursor_encode(middle)
+    below = Area.objects.get(pcode=GOVERNORATE).path + "%"
     worst = 0.0
     for username in ("bench-lister", "bench-viewer", "bench-verifier"):
         user = User.objects.get(username=username)
@@ -84,6 +89,8 @@ def run(section: Section, tokens: dict[str, str], *, gets: int) -> None:
              [user.agency_id]),
             ("sync, half way", {"page_size": PAGE, "cursor": cursor}, SYNC_SQL,
              [user.agency_id, middle.updated_at, middle.id]),
+            (f"sync {GOVERNORATE}", {"page_size": PAGE, "cursor": cursor, "area": GOVERNORATE},
+             SYNC_AREA_SQL, [below, user.agency_id, middle.updated_at, middle.id]),
         )  # fmt: skip
         for label, query, statement, params in cases:
             answer = client.get(PATH, query)
