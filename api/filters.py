@@ -69,7 +69,8 @@ class ReportFilter(django_filters.FilterSet):
     )
     updated_since = MomentFilter(
         method="changed_since",
-        help_text="Reports changed at or after this time (inclusive), oldest change first.",
+        help_text="Starts a sync: reports changed at or after this time (inclusive), oldest "
+        "change first, paged by the `next` links' cursors.",
     )
 
     class Meta:
@@ -80,7 +81,7 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(Q(area__path__startswith=area.path))
 
     def changed_since(self, queryset, name, moment):
-        return queryset.filter(updated_at__gte=moment).order_by("updated_at", "id")
+        return queryset.filter(updated_at__gte=moment)  # in sync order: ReportPagination
 
 
 class FigureFilter(django_filters.FilterSet):

@@ -35,6 +35,7 @@ class DocumentedQueryOnly:
                 names |= set(filterset.base_filters)
             if self.paginator is not None:
                 names |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+                names |= {getattr(self.paginator, "cursor_query_param", "page")}
         if len({renderer.format for renderer in self.get_renderers()}) > 1:
             names.add(api_settings.URL_FORMAT_OVERRIDE)
         return names

@@ -24,7 +24,9 @@ class Size:
     creates: int  # POSTs per target, split over `rounds`
     rounds: int
     bulk_rows: int
-    listed: int  # reports stored for the listing
+    listed: int  # reports of the listing's own agency
+    stored: int  # reports stored in all for the listing's timings
+    listing_gets: int  # GETs per listing page timed
     time_limit: int  # seconds, per round of creates
     timeout: int  # seconds, for one bulk request or rebuild (and gunicorn's worker timeout)
     figure_reports: int  # reports stored for the rebuild and the second incremental run
@@ -37,12 +39,14 @@ class Size:
 
 SIZES = {
     "small": Size(
-        creates=200, rounds=2, bulk_rows=2_000, listed=1_200, time_limit=60, timeout=120,
+        creates=200, rounds=2, bulk_rows=2_000, listed=1_200, stored=20_000, listing_gets=20,
+        time_limit=60, timeout=120,
         figure_reports=2_000, few_reports=500, updates=20, update_budget=5, daily_gets=100,
         dashboard_gets=10,
     ),
     "full": Size(
-        creates=2_000, rounds=4, bulk_rows=200_000, listed=1_200, time_limit=300, timeout=1800,
+        creates=2_000, rounds=4, bulk_rows=200_000, listed=1_200, stored=1_000_000,
+        listing_gets=100, time_limit=300, timeout=1800,
         figure_reports=1_000_000, few_reports=10_000, updates=30, update_budget=300,
         daily_gets=1_000, dashboard_gets=100,
     ),
@@ -56,6 +60,7 @@ def arguments(argv):
     parser.add_argument("--concurrency", type=int, help="client threads (default 2 x workers)")
     parser.add_argument("--part", choices=("all", "reports", "figures"), default="all")
     parser.add_argument("--reports", type=int, help="reports stored for sections 4-5 (as --size)")
+    parser.add_argument("--listed", type=int, help="reports stored for section 3 (as --size)")
     parser.add_argument("--keep-db", action="store_true", help="leave tracker_bench in place")
     return parser.parse_args(argv)
 
@@ -65,6 +70,8 @@ def main(argv=None) -> int:
     size = SIZES[args.size]
     if args.reports:
         size = replace(size, figure_reports=max(args.reports, size.few_reports))
+    if args.listed:
+        size = replace(size, stored=args.listed)
     concurrency = args.concurrency or 2 * args.workers
     chosen = environment.configure()
     try:
@@ -132,7 +139,7 @@ def _reports(args, size: Size, concurrency: int, tokens: dict[str, str]):
             yield bulk.run(
                 gunicorn.port, tokens["bench-bulk"], rows=size.bulk_rows, timeout=size.timeout
             )
-    yield listing.run(tokens, count=size.listed)
+    yield listing.run(tokens, count=size.listed, stored=size.stored, gets=size.listing_gets)
 
 
 def _fresh_database() -> dict[str, str]:

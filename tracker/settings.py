@@ -24,6 +24,8 @@ API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
 FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 60)
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.25)
 BULK_SYNC_ROWS = env_int("BULK_SYNC_ROWS", 1000)
+# How far behind the newest writes a report sync page stays (tracker/report_sync.py).
+SYNC_MARGIN_SECONDS = env_float("SYNC_MARGIN_SECONDS", 1.0)
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 90)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
@@ -50,6 +52,11 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API
 
 if BULK_SYNC_ROWS < 0:
     raise ImproperlyConfigured(f"BULK_SYNC_ROWS={BULK_SYNC_ROWS!r} cannot be negative.")
+
+if not 0 <= SYNC_MARGIN_SECONDS <= 600:
+    raise ImproperlyConfigured(
+        f"SYNC_MARGIN_SECONDS={SYNC_MARGIN_SECONDS!r} is not between 0 and 600 seconds."
+    )
 
 if not 0 < REDIS_TIMEOUT <= 60:
     raise ImproperlyConfigured(f"REDIS_TIMEOUT={REDIS_TIMEOUT!r} is not between 0 and 60 seconds.")

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from api.filters import ReportFilter
 from api.idempotency import IdempotentMixin
+from api.pagination import ReportPagination
 from api.parameters import DocumentedQueryOnly
 from api.permissions import ReportPermission
 from api.rows import RowParser, SubmitRowParser
@@ -70,6 +71,7 @@ class ReportViewSet(
     query_parameters = {"destroy": ("reason",)}
     permission_classes = [IsAuthenticated, ReportPermission]
     filterset_class = ReportFilter
+    pagination_class = ReportPagination
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):

@@ -64,13 +64,6 @@ def test_date_range_selects_overlapping_periods(api, areas, reporter):
     assert {r["id"] for r in found} == {inside, overlapping}
 
 
-def test_updated_since_is_inclusive_and_oldest_first(api, reporter):
-    first, second = ReportFactory.create_batch(2, agency=reporter.agency, submitted_by=reporter)
-    since = first.updated_at.isoformat()
-    found = [r["id"] for r in api.get(URL, {"updated_since": since}).json()["results"]]
-    assert found == [first.pk, second.pk]
-
-
 def test_patch_put_and_their_rules(api, areas, reporter):
     report = api.post(URL, body(injured=5, notes="first"), format="json").json()
     url = f"{URL}{report['id']}/"

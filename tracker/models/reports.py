@@ -165,7 +165,9 @@ class Report(models.Model):
             # that end on or after a day.
             models.Index(fields=["area", "status", "agency", "period_end"]),
             models.Index(fields=["agency", "status"]),
+            # Syncing reads in (updated_at, id) order from a cursor; browsing, newest period first.
             models.Index(fields=["updated_at", "id"]),
+            models.Index(fields=["-period_end", "id"], name="report_listing"),
             # The desk: reports about some areas on days overlapping a period (a range of
             # period_end, as periods are at most MAX_PERIOD_DAYS long), and what waits.
             models.Index(fields=["area", "period_end", "period_start"], name="report_area_period"),
