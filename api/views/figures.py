@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.figure_columns import hxl_tags
 from api.filters import FigureFilter
 from api.parameters import DocumentedQueryOnly
 from api.renderers import CSVRenderer, HXLRenderer, SafeJSONRenderer, StreamedRenderer
@@ -17,37 +18,6 @@ from api.serializers import FigureSerializer
 from tracker.figures.explain import explain_cell
 from tracker.models import Area
 from tracker.selectors import figures_with_areas
-
-HXL_METRICS = {
-    "displaced": "#affected+displaced",
-    "returned": "#affected+returned",
-    "killed": "#affected+killed",
-    "injured": "#affected+injured",
-    "killed_children": "#affected+killed+children",
-    "injured_children": "#affected+injured+children",
-}
-HXL_SUFFIXES = {"": "", "_low": "+min", "_high": "+max", "_cumulative": "+cumulative"}
-HXL_LEVELS = {0: "#country", 1: "#adm1", 2: "#adm2", 3: "#adm3"}
-
-
-def hxl_tags(columns: list[str], levels: set[int]) -> list[str]:
-    """The HXL hashtag row: codes tagged by the rows' level (#adm1+code for governorates)."""
-    place = HXL_LEVELS[next(iter(levels))] if len(levels) == 1 else "#loc"
-    tags = {
-        "area": f"{place}+code",
-        "area_name": f"{place}+name",
-        "level": "#loc+level",
-        "date": "#date",
-        "report_count": "#meta+reports",
-        "agency_count": "#meta+agencies",
-        "pending_reports": "#meta+reports+pending",
-        "computed_at": "#date+computed",
-    }
-    for metric, tag in HXL_METRICS.items():
-        for suffix, attribute in HXL_SUFFIXES.items():
-            tags[metric + suffix] = tag + attribute
-    return [tags[column] for column in columns]
-
 
 class Echo:
     def write(self, value):
@@ -116,14 +86,13 @@ class DailyFigureList(DocumentedQueryOnly, ListAPIView):
     def stream(self, export: str) -> StreamingHttpResponse:
         figures = self.filter_queryset(self.get_queryset())
         columns = list(FigureSerializer.Meta.fields)
-        levels = set(figures.values_list("area__level", flat=True).distinct()) or {1}
         writer = csv.writer(Echo())
 
         def rows():
             stamps: dict = {}
             yield writer.writerow(columns)
             if export == "hxl":
-                yield writer.writerow(hxl_tags(columns, levels))
+                yield writer.writerow(hxl_tags(columns))
             for values in figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000):
                 if len(stamps) > 10_000:  # a long export: keep the memory small
                     stamps.clear()
