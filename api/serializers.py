@@ -274,9 +274,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 FIGURE_COLUMNS = [f"{m}{s}" for m in METRICS for s in ("", "_low", "_high", "_cumulative")]
 # Where an area's ancestors' p-codes and names come from, nearest first, for `values_list`.
 ANCESTOR_SOURCES = tuple(
-    f"area__{'parent__' * up}{name}"
-    for up in (1, 2, 3)
-    for name in ("pcode", "name_en", "name_ar")
+    f"area__{'parent__' * up}{name}" for up in (1, 2, 3) for name in ("pcode", "name_en", "name_ar")
 )
 
 

@@ -19,6 +19,7 @@ from tracker.figures.explain import explain_cell
 from tracker.models import Area
 from tracker.selectors import figures_with_areas
 
+
 class Echo:
     def write(self, value):
         return value
