@@ -364,6 +364,27 @@ class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
         ]
 
 
+# What the public figures show: no pending reports (not verified), and what was withheld.
+PUBLIC_COLUMNS = (*(name for name in FigureSerializer.Meta.fields if name != "pending_reports"),
+                  "withheld")  # fmt: skip
+
+
+class PublicFigureSerializer(FigureSerializer):
+    """A daily figure as published without a token: small numbers withheld (null), and
+    `withheld` naming what was."""
+
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What is withheld to protect small numbers: a metric (its value, low and "
+        "high), or `<metric>_cumulative`. A withheld number is null; a null not named here was "
+        "not reported.",
+    )
+
+    class Meta(FigureSerializer.Meta):
+        fields = PUBLIC_COLUMNS
+        read_only_fields = fields
+
+
 class TokenSerializer(serializers.ModelSerializer):
     """An API token as its agency and staff see it: never the key, only its first characters."""
 

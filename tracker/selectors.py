@@ -1,12 +1,14 @@
 """Reads. Each returns a queryset already carrying what its callers need."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tracker.models import (
+    METRICS,
     Agency,
     ApiToken,
     Area,
@@ -21,6 +23,8 @@ from tracker.models import (
     User,
 )
 from tracker.models.tokens import key_digest
+
+FIGURE_SUFFIXES = ("", "_low", "_high", "_cumulative")
 
 
 def areas_with_parents() -> QuerySet[Area]:
@@ -83,6 +87,21 @@ def area_search(text: str) -> QuerySet[Area]:
 
 def figures_with_areas() -> QuerySet[DailyFigure]:
     return DailyFigure.objects.select_related("area").order_by("area__pcode", "date")
+
+
+PUBLIC_ROW_SOURCES = {"area": "area__pcode", "parent": "area__parent__pcode",
+                      "level": "area__level", "date": "date"}  # fmt: skip
+
+
+def figure_rows_down_to(*, level: int, until: date) -> list[dict]:
+    """The figures of every area down to `level`, from the first day to `until`, as rows
+    (dicts of `area` and `parent` p-codes, `level`, `date` and the metric columns): what
+    tracker.disclosure.protect takes. One query."""
+    columns = [f"{metric}{suffix}" for metric in METRICS for suffix in FIGURE_SUFFIXES]
+    names = [*PUBLIC_ROW_SOURCES, *columns]
+    figures = DailyFigure.objects.filter(area__level__lte=level, date__lte=until)
+    found = figures.values_list(*PUBLIC_ROW_SOURCES.values(), *columns)
+    return [dict(zip(names, values, strict=True)) for values in found.iterator(chunk_size=5000)]
 
 
 def service_health() -> dict:

@@ -1,6 +1,7 @@
 """Daily figures, as JSON pages or streamed CSV and HXL exports."""
 
 import csv
+from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -77,30 +78,42 @@ class DailyFigureList(DocumentedQueryOnly, ListAPIView):
             response.accepted_media_type = response.accepted_renderer.media_type
         return response
 
+    columns = FigureSerializer.Meta.fields  # of every row, JSON and exports alike
+    export_name = "daily-figures"
+
+    def figure_rows(self, figures, values) -> Iterator[list]:
+        """Each of `values` (of `figures.values_list(*FigureSerializer.SOURCES)`) as a row of
+        `columns`."""
+        stamps: dict = {}
+        for figure in values:
+            if len(stamps) > 10_000:  # a long export: keep the memory small
+                stamps.clear()
+            yield FigureSerializer.row(figure, stamps)
+
     def list(self, request, *args, **kwargs):
         figures = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(figures.values_list(*FigureSerializer.SOURCES))
-        columns, stamps = FigureSerializer.Meta.fields, {}
-        rows = [dict(zip(columns, FigureSerializer.row(v, stamps), strict=True)) for v in page]
+        rows = [
+            dict(zip(self.columns, row, strict=True)) for row in self.figure_rows(figures, page)
+        ]
         return self.get_paginated_response(rows)
 
     def stream(self, export: str) -> StreamingHttpResponse:
         figures = self.filter_queryset(self.get_queryset())
-        columns = list(FigureSerializer.Meta.fields)
+        columns = list(self.columns)
         writer = csv.writer(Echo())
 
         def rows():
-            stamps: dict = {}
             yield writer.writerow(columns)
             if export == "hxl":
                 yield writer.writerow(hxl_tags(columns))
-            for values in figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000):
-                if len(stamps) > 10_000:  # a long export: keep the memory small
-                    stamps.clear()
-                yield writer.writerow(spreadsheet_safe(FigureSerializer.row(values, stamps)))
+            values = figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000)
+            for row in self.figure_rows(figures, values):
+                cells = [" ".join(cell) if isinstance(cell, list) else cell for cell in row]
+                yield writer.writerow(spreadsheet_safe(cells))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        name = "daily-figures" + ("-hxl" if export == "hxl" else "")
+        name = self.export_name + ("-hxl" if export == "hxl" else "")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
 

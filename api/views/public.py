@@ -1,0 +1,84 @@
+"""Verified daily figures without a token, for HDX, the HXL Proxy and anyone (README, "Public
+figures"): with PUBLIC_FIGURES on, down to PUBLIC_MAX_LEVEL, small numbers withheld
+(tracker/disclosure.py), PUBLIC_RATE requests per client address."""
+
+from django.conf import settings
+from django.db.models import Max
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+
+from api.filters import PublicFigureFilter
+from api.serializers import (
+    FIGURE_COLUMNS,
+    PUBLIC_COLUMNS,
+    FigureSerializer,
+    PublicFigureSerializer,
+)
+from api.throttling import AddressRateThrottle
+from api.views.figures import DailyFigureList
+from tracker.disclosure import Protection, protect
+from tracker.models import METRICS
+from tracker.selectors import figure_rows_down_to
+
+# A figure refreshed between the two reads, unknown to the protection: shown withheld whole.
+UNKNOWN = {name: None for name in FIGURE_COLUMNS} | {
+    "withheld": [*METRICS, *(f"{metric}_cumulative" for metric in METRICS)]
+}
+
+
+def published_figures(until) -> dict[tuple[str, str], dict]:
+    """Every public figure up to `until`, protected, by (p-code, ISO date): its metric columns
+    and `withheld`. Protection looks at every public area from the first day (one query)."""
+    protection = Protection(
+        min_count=settings.PUBLIC_MIN_COUNT, from_level=settings.PUBLIC_PROTECT_FROM_LEVEL
+    )
+    rows = figure_rows_down_to(level=settings.PUBLIC_MAX_LEVEL, until=until)
+    return {
+        (row["area"], row["date"].isoformat()): {
+            name: row[name] for name in (*FIGURE_COLUMNS, "withheld")
+        }
+        for row in protect(rows, protection)
+    }
+
+
+class PublicFigureList(DailyFigureList):
+    """The daily figures without a token: as `/figures/daily/`, without pending reports, small
+    numbers withheld (null, and named in `withheld`)."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (AddressRateThrottle,)
+    serializer_class = PublicFigureSerializer
+    filterset_class = PublicFigureFilter
+    columns = PUBLIC_COLUMNS
+    export_name = "public-daily-figures"
+
+    def initial(self, request, *args, **kwargs):
+        if not settings.PUBLIC_FIGURES:
+            raise NotFound("No such resource.")
+        super().initial(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(area__level__lte=settings.PUBLIC_MAX_LEVEL)
+
+    @extend_schema(
+        auth=[],
+        responses={
+            (200, "application/json"): PublicFigureSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="Every row; HXL adds its hashtag row."
+            ),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def figure_rows(self, figures, values):
+        until = figures.aggregate(last=Max("date"))["last"]
+        published = published_figures(until) if until else {}
+        for row in super().figure_rows(figures, values):
+            cells = dict(zip(FigureSerializer.Meta.fields, row, strict=True))
+            cells |= published.get((cells["area"], cells["date"]), UNKNOWN)
+            yield [cells[name] for name in self.columns]
