@@ -36,7 +36,7 @@ Zero is published: "nobody was killed" points at no one. Nothing here looks at t
 long as it is given every public area's rows from the first day on (rule 4 looks back).
 """
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -93,13 +93,18 @@ def _protect_day(rows: list[dict], protection: Protection, ever_withheld: set) -
 
 def _small_cells(rows: list[dict], metric: str, protection: Protection) -> set[str]:
     """Rule 1: protected daily cells with a small value, low, high or high - value."""
-    withheld = set()
-    for row in rows:
-        value, low, high = (row[metric + suffix] for suffix in DAILY)
+    withheld, least = set(), protection.min_count
+    low_column, high_column = metric + "_low", metric + "_high"
+    for row in rows:  # written out: it runs for every row, metric and day of a year
+        value = row[metric]
         if value is None or row["level"] < protection.from_level:
             continue
-        spread = None if high is None else high - value
-        if any(protection.small(count) for count in (value, low, high, spread)):
+        low, high = row[low_column], row[high_column]
+        if (
+            0 < value < least
+            or (low is not None and 0 < low < least)
+            or (high is not None and (0 < high < least or 0 < high - value < least))
+        ):
             withheld.add(row["area"])
     return withheld
 
@@ -120,21 +125,29 @@ def _revealing_breakdowns(rows: list[dict], metric: str, total: str, protection)
 
 def _complete(rows: list[dict], metric: str, withheld: set[str]) -> None:
     """Rule 3: adds to `withheld` until no family has exactly one withheld cell."""
+    if not withheld:
+        return
     value = {row["area"]: row[metric] for row in rows if row[metric] is not None}
     families = defaultdict(list)
     for row in rows:
         if row["area"] in value and row["parent"] in value:
             families[row["parent"]].append(row["area"])
-    changed = True
-    while changed:
-        changed = False
-        for parent, children in sorted(families.items()):
-            if sum(area in withheld for area in (parent, *children)) != 1:
-                continue
-            partner = _partner(parent, children, value, withheld)
-            if partner is not None:
-                withheld.add(partner)
-                changed = True
+    parent_of = {child: parent for parent, children in families.items() for child in children}
+    touched = deque(sorted(_families_of(withheld, families, parent_of)))
+    while touched:  # the families a newly withheld cell is in, until none has exactly one
+        parent = touched.popleft()
+        members = (parent, *families[parent])
+        if sum(area in withheld for area in members) != 1:
+            continue
+        partner = _partner(parent, families[parent], value, withheld)
+        if partner is not None:
+            withheld.add(partner)
+            touched.extend(_families_of({partner}, families, parent_of))
+
+
+def _families_of(areas: set[str], families: dict, parent_of: dict) -> set[str]:
+    """The families (by parent) these areas are in: as a child, and as the parent."""
+    return {parent_of[a] for a in areas if a in parent_of} | {a for a in areas if a in families}
 
 
 def _partner(parent: str, children: list[str], value: dict, withheld: set) -> str | None:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tracker.models import (
@@ -91,6 +91,14 @@ def figures_with_areas() -> QuerySet[DailyFigure]:
 
 PUBLIC_ROW_SOURCES = {"area": "area__pcode", "parent": "area__parent__pcode",
                       "level": "area__level", "date": "date"}  # fmt: skip
+
+
+def figures_version(*, level: int, until: date) -> tuple:
+    """What changes whenever the figures of the areas down to `level` up to `until` change: a
+    refresh writes a new `computed_at` on every row it writes, and removed rows lower the count."""
+    figures = DailyFigure.objects.filter(area__level__lte=level, date__lte=until)
+    found = figures.aggregate(latest=Max("computed_at"), rows=Count("id"))
+    return (found["latest"], found["rows"])
 
 
 def figure_rows_down_to(*, level: int, until: date) -> list[dict]:

@@ -20,7 +20,7 @@ from api.throttling import AddressRateThrottle
 from api.views.figures import DailyFigureList
 from tracker.disclosure import Protection, protect
 from tracker.models import METRICS
-from tracker.selectors import figure_rows_down_to
+from tracker.selectors import figure_rows_down_to, figures_version
 
 # A figure refreshed between the two reads, unknown to the protection: shown withheld whole.
 UNKNOWN = {name: None for name in FIGURE_COLUMNS} | {
@@ -28,13 +28,28 @@ UNKNOWN = {name: None for name in FIGURE_COLUMNS} | {
 }
 
 
+# The last protected figures this process made, by what they were made from: protection looks
+# at every public area from the first day on (a year of Syria's districts: about a second), so
+# it is made again only when the figures or the settings change.
+_last_published: dict[tuple, dict] = {}
+
+
 def published_figures(until) -> dict[tuple[str, str], dict]:
     """Every public figure up to `until`, protected, by (p-code, ISO date): its metric columns
-    and `withheld`. Protection looks at every public area from the first day (one query)."""
+    and `withheld`."""
     protection = Protection(
         min_count=settings.PUBLIC_MIN_COUNT, from_level=settings.PUBLIC_PROTECT_FROM_LEVEL
     )
-    rows = figure_rows_down_to(level=settings.PUBLIC_MAX_LEVEL, until=until)
+    deepest = settings.PUBLIC_MAX_LEVEL
+    made_from = (until, deepest, protection, figures_version(level=deepest, until=until))
+    if made_from not in _last_published:
+        _last_published.clear()
+        _last_published[made_from] = _protected(protection, deepest, until)
+    return _last_published[made_from]
+
+
+def _protected(protection: Protection, deepest: int, until) -> dict[tuple[str, str], dict]:
+    rows = figure_rows_down_to(level=deepest, until=until)
     return {
         (row["area"], row["date"].isoformat()): {
             name: row[name] for name in (*FIGURE_COLUMNS, "withheld")
