@@ -113,6 +113,8 @@ class PublicFigureFilter(FigureFilter):
         deepest = settings.PUBLIC_MAX_LEVEL
         self.filters["area"].queryset = Area.objects.filter(level__lte=deepest)
         self.filters["level"].extra["choices"] = [(n, n) for n in range(deepest + 1)]
+        for name in ("area", "level"):  # a form field made before, copied with the filter
+            self.filters[name].__dict__.pop("_field", None)
 
 
 class TokenFilter(django_filters.FilterSet):
