@@ -22,10 +22,9 @@ from tracker.disclosure import Protection, protect
 from tracker.models import METRICS
 from tracker.selectors import figure_rows_down_to, figures_version
 
+PUBLISHED_COLUMNS = (*FIGURE_COLUMNS, "withheld")
 # A figure refreshed between the two reads, unknown to the protection: shown withheld whole.
-UNKNOWN = {name: None for name in FIGURE_COLUMNS} | {
-    "withheld": [*METRICS, *(f"{metric}_cumulative" for metric in METRICS)]
-}
+UNKNOWN = (*(None for _ in FIGURE_COLUMNS), (*METRICS, *(f"{m}_cumulative" for m in METRICS)))
 
 
 # The last protected figures this process made, by what they were made from: protection looks
@@ -34,9 +33,9 @@ UNKNOWN = {name: None for name in FIGURE_COLUMNS} | {
 _last_published: dict[tuple, dict] = {}
 
 
-def published_figures(until) -> dict[tuple[str, str], dict]:
-    """Every public figure up to `until`, protected, by (p-code, ISO date): its metric columns
-    and `withheld`."""
+def published_figures(until) -> dict[tuple[str, str], tuple]:
+    """Every public figure up to `until`, protected, by (p-code, ISO date): the values of
+    PUBLISHED_COLUMNS (tuples: a year of Syria's districts is some 10 MB, not 40)."""
     protection = Protection(
         min_count=settings.PUBLIC_MIN_COUNT, from_level=settings.PUBLIC_PROTECT_FROM_LEVEL
     )
@@ -48,12 +47,13 @@ def published_figures(until) -> dict[tuple[str, str], dict]:
     return _last_published[made_from]
 
 
-def _protected(protection: Protection, deepest: int, until) -> dict[tuple[str, str], dict]:
+def _protected(protection: Protection, deepest: int, until) -> dict[tuple[str, str], tuple]:
     rows = figure_rows_down_to(level=deepest, until=until)
     return {
-        (row["area"], row["date"].isoformat()): {
-            name: row[name] for name in (*FIGURE_COLUMNS, "withheld")
-        }
+        (row["area"], row["date"].isoformat()): (
+            *(row[name] for name in FIGURE_COLUMNS),
+            tuple(row["withheld"]),
+        )
         for row in protect(rows, protection)
     }
 
@@ -95,5 +95,7 @@ class PublicFigureList(DailyFigureList):
         published = published_figures(until) if until else {}
         for row in super().figure_rows(figures, values):
             cells = dict(zip(FigureSerializer.Meta.fields, row, strict=True))
-            cells |= published.get((cells["area"], cells["date"]), UNKNOWN)
+            shown = published.get((cells["area"], cells["date"]), UNKNOWN)
+            cells |= zip(PUBLISHED_COLUMNS, shown, strict=True)
+            cells["withheld"] = list(cells["withheld"])
             yield [cells[name] for name in self.columns]
