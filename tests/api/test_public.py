@@ -15,7 +15,7 @@ from api.throttling import AddressRateThrottle
 from tests.api.conftest import client_for
 from tests.factories import AgencyFactory, AreaFactory, UserFactory
 from tracker import services
-from tracker.models import METRICS, Role
+from tracker.models import METRICS, Area, Role
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/public/figures/daily/"
@@ -164,3 +164,19 @@ def test_the_rate_is_per_client_address(public, country, monkeypatch, settings):
         assert public.get(URL, **forwarded).status_code == 200
     assert public.get(URL, **forwarded).status_code == 429
     assert country.get("/api/v1/figures/daily/").status_code == 200  # tokens: their own budget
+
+
+def test_a_newly_verified_report_shows_at_once(public, country, django_capture_on_commit_callbacks):
+    """The protected figures are kept between requests, until the figures change."""
+    assert rows_by_area(public, DAY)["ZZ0102"]["killed"] is None  # the small one's partner
+    verifier = UserFactory(agency=AgencyFactory(code="CHECK"), role=Role.VERIFIER)
+    other = UserFactory(agency=AgencyFactory(code="SCD"), role=Role.REPORTER)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_create(
+            agency=other.agency, submitted_by=other, area=Area.objects.get(pcode="ZZ0101"),
+            period_start=DAY, killed=9,
+        )  # fmt: skip
+        services.report_verify(report=report, user=verifier)
+    shown = rows_by_area(public, DAY)  # ZZ0101: 9 (low 3: still withheld), its partner goes on
+    assert shown["ZZ0101"]["killed"] is None and shown["ZZ0102"]["killed"] is None
+    assert shown["ZZ01"]["killed"] == 41  # 9 + 12 + 20
