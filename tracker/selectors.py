@@ -1,7 +1,6 @@
 """Reads. Each returns a queryset already carrying what its callers need."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
@@ -93,21 +92,21 @@ PUBLIC_ROW_SOURCES = {"area": "area__pcode", "parent": "area__parent__pcode",
                       "level": "area__level", "date": "date"}  # fmt: skip
 
 
-def figures_version(*, level: int, until: date) -> tuple:
-    """What changes whenever the figures of the areas down to `level` up to `until` change: a
-    refresh writes a new `computed_at` on every row it writes, and removed rows lower the count."""
-    figures = DailyFigure.objects.filter(area__level__lte=level, date__lte=until)
+def figures_version(*, level: int) -> tuple:
+    """What changes whenever the figures of the areas down to `level` change: a refresh writes
+    a new `computed_at` on every row it writes, and removed rows lower the count."""
+    figures = DailyFigure.objects.filter(area__level__lte=level)
     found = figures.aggregate(latest=Max("computed_at"), rows=Count("id"))
     return (found["latest"], found["rows"])
 
 
-def figure_rows_down_to(*, level: int, until: date) -> list[dict]:
-    """The figures of every area down to `level`, from the first day to `until`, as rows
-    (dicts of `area` and `parent` p-codes, `level`, `date` and the metric columns): what
-    tracker.disclosure.protect takes. One query."""
+def figure_rows_down_to(*, level: int) -> list[dict]:
+    """The figures of every area down to `level`, every day, as rows (dicts of `area` and
+    `parent` p-codes, `level`, `date` and the metric columns): what tracker.disclosure.protect
+    takes. One query."""
     columns = [f"{metric}{suffix}" for metric in METRICS for suffix in FIGURE_SUFFIXES]
     names = [*PUBLIC_ROW_SOURCES, *columns]
-    figures = DailyFigure.objects.filter(area__level__lte=level, date__lte=until)
+    figures = DailyFigure.objects.filter(area__level__lte=level)
     found = figures.values_list(*PUBLIC_ROW_SOURCES.values(), *columns)
     return [dict(zip(names, values, strict=True)) for values in found.iterator(chunk_size=5000)]
 

@@ -3,7 +3,6 @@ figures"): with PUBLIC_FIGURES on, down to PUBLIC_MAX_LEVEL, small numbers withh
 (tracker/disclosure.py), PUBLIC_RATE requests per client address."""
 
 from django.conf import settings
-from django.db.models import Max
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
@@ -28,27 +27,28 @@ UNKNOWN = (*(None for _ in FIGURE_COLUMNS), (*METRICS, *(f"{m}_cumulative" for m
 
 
 # The last protected figures this process made, by what they were made from: protection looks
-# at every public area from the first day on (a year of Syria's districts: about a second), so
-# it is made again only when the figures or the settings change.
+# at every public area's every day (a year of Syria's districts: under a second, bench.protect),
+# so it is made again only when the figures or the settings change. A day's protection depends
+# on that day and the days before only, so one answer serves every date range.
 _last_published: dict[tuple, dict] = {}
 
 
-def published_figures(until) -> dict[tuple[str, str], tuple]:
-    """Every public figure up to `until`, protected, by (p-code, ISO date): the values of
-    PUBLISHED_COLUMNS (tuples: a year of Syria's districts is some 10 MB, not 40)."""
+def published_figures() -> dict[tuple[str, str], tuple]:
+    """Every public figure, protected, by (p-code, ISO date): the values of PUBLISHED_COLUMNS
+    (tuples: a year of Syria's districts is some 10 MB, not 40)."""
     protection = Protection(
         min_count=settings.PUBLIC_MIN_COUNT, from_level=settings.PUBLIC_PROTECT_FROM_LEVEL
     )
     deepest = settings.PUBLIC_MAX_LEVEL
-    made_from = (until, deepest, protection, figures_version(level=deepest, until=until))
+    made_from = (deepest, protection, figures_version(level=deepest))
     if made_from not in _last_published:
         _last_published.clear()
-        _last_published[made_from] = _protected(protection, deepest, until)
+        _last_published[made_from] = _protected(protection, deepest)
     return _last_published[made_from]
 
 
-def _protected(protection: Protection, deepest: int, until) -> dict[tuple[str, str], tuple]:
-    rows = figure_rows_down_to(level=deepest, until=until)
+def _protected(protection: Protection, deepest: int) -> dict[tuple[str, str], tuple]:
+    rows = figure_rows_down_to(level=deepest)
     return {
         (row["area"], row["date"].isoformat()): (
             *(row[name] for name in FIGURE_COLUMNS),
@@ -91,8 +91,7 @@ class PublicFigureList(DailyFigureList):
         return super().get(request, *args, **kwargs)
 
     def figure_rows(self, figures, values):
-        until = figures.aggregate(last=Max("date"))["last"]
-        published = published_figures(until) if until else {}
+        published = published_figures()
         for row in super().figure_rows(figures, values):
             cells = dict(zip(FigureSerializer.Meta.fields, row, strict=True))
             shown = published.get((cells["area"], cells["date"]), UNKNOWN)
