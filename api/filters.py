@@ -2,6 +2,7 @@ from datetime import UTC, datetime, time
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
@@ -103,6 +104,18 @@ class FigureFilter(django_filters.FilterSet):
 
     def at_level(self, queryset, name, level):
         return queryset.filter(area__level=int(level))
+
+
+class PublicFigureFilter(FigureFilter):
+    """FigureFilter for the public figures: areas and levels down to PUBLIC_MAX_LEVEL only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        deepest = settings.PUBLIC_MAX_LEVEL
+        self.filters["area"].queryset = Area.objects.filter(level__lte=deepest)
+        self.filters["level"].extra["choices"] = [(n, n) for n in range(deepest + 1)]
+        for name in ("area", "level"):  # a form field made before, copied with the filter
+            self.filters[name].__dict__.pop("_field", None)
 
 
 class TokenFilter(django_filters.FilterSet):

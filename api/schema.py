@@ -147,8 +147,9 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _errors(self) -> dict[int, OpenApiResponse]:
         """The errors this operation can answer, by what the view is."""
-        errors = {400: INVALID, 401: UNAUTHENTICATED, 406: NOT_ACCEPTABLE, 429: RATE_LIMITED,
-                  503: UNAVAILABLE}  # fmt: skip
+        errors = {400: INVALID, 406: NOT_ACCEPTABLE, 429: RATE_LIMITED, 503: UNAVAILABLE}
+        if self.view.authentication_classes:  # a token or session to refuse
+            errors[401] = UNAUTHENTICATED
         plain = (AllowAny, IsAuthenticated)
         if self.method not in ("GET", "HEAD") or any(
             not isinstance(permission, plain) for permission in self.view.get_permissions()

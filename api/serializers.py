@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from api.figure_columns import PLACE_COLUMNS, area_place_columns, place_columns
 from api.schema import RowErrorsSerializer
 from tracker.models import (
     METRICS,
@@ -271,26 +272,58 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 
 FIGURE_COLUMNS = [f"{m}{s}" for m in METRICS for s in ("", "_low", "_high", "_cumulative")]
+# Where an area's ancestors' p-codes and names come from, nearest first, for `values_list`.
+ANCESTOR_SOURCES = tuple(
+    f"area__{'parent__' * up}{name}" for up in (1, 2, 3) for name in ("pcode", "name_en", "name_ar")
+)
 
 
 COMPUTED_AT = serializers.DateTimeField()  # how DRF shows a timestamp, for FigureSerializer.row
 
 
+@extend_schema_field({"type": "string", "nullable": True})
+class PlaceField(serializers.Field):
+    """One of PLACE_COLUMNS: the code or a name of the area's own level or of an ancestor's."""
+
+    def __init__(self, column: str, **kwargs):
+        self.column = column
+        super().__init__(source="area", read_only=True, **kwargs)
+
+    def to_representation(self, area):
+        return area_place_columns(area)[self.column]
+
+
 class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
-    """One area's reconciled figures for one day: for each metric the best estimate, low, high
-    and cumulative; how many verified reports and agencies stand behind it and how many reports
-    about it still wait for verification."""
+    """One area's reconciled figures for one day: where the area is (its p-code, names, level,
+    and each level's code and names down to it: `country_code` is ISO3, `adm1_code`... p-codes),
+    for each metric the best estimate, low, high and cumulative; how many verified reports and
+    agencies stand behind it and how many reports about it still wait for verification."""
 
     area = serializers.CharField(source="area.pcode")
     area_name = serializers.CharField(source="area.name_en")
+    area_name_ar = serializers.CharField(source="area.name_ar")
     level = serializers.IntegerField(source="area.level")
+    country_code = PlaceField("country_code")
+    country_name = PlaceField("country_name")
+    country_name_ar = PlaceField("country_name_ar")
+    adm1_code = PlaceField("adm1_code")
+    adm1_name = PlaceField("adm1_name")
+    adm1_name_ar = PlaceField("adm1_name_ar")
+    adm2_code = PlaceField("adm2_code")
+    adm2_name = PlaceField("adm2_name")
+    adm2_name_ar = PlaceField("adm2_name_ar")
+    adm3_code = PlaceField("adm3_code")
+    adm3_name = PlaceField("adm3_name")
+    adm3_name_ar = PlaceField("adm3_name_ar")
 
     class Meta:
         model = DailyFigure
         fields = (
             "area",
             "area_name",
+            "area_name_ar",
             "level",
+            *PLACE_COLUMNS,
             "date",
             *FIGURE_COLUMNS,
             "report_count",
@@ -300,12 +333,15 @@ class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    # Where each of Meta.fields comes from, for `values_list`.
+    # Where each of Meta.fields comes from, for `values_list`: the area's own p-code, names and
+    # level, its ancestors' (PLACE_COLUMNS are made from them), then the figure's own columns.
     SOURCES = (
         "area__pcode",
         "area__name_en",
+        "area__name_ar",
         "area__level",
-        *Meta.fields[3:],
+        *ANCESTOR_SOURCES,
+        *Meta.fields[4 + len(PLACE_COLUMNS) :],
     )
 
     @classmethod
@@ -314,13 +350,39 @@ class FigureSerializer(SharedFieldsMixin, serializers.ModelSerializer):
         the cost of a serializer per row (a year of one area is 365 rows). `stamps`: the times
         shown so far, for the rows of one answer (a refresh writes one time for all its rows;
         DRF looks the time zone up again for each)."""
-        row = list(values)
-        row[3] = row[3].isoformat()
-        computed = row[-1]
+        level = values[3]
+        chain = (values[0:3], values[4:7], values[7:10], values[10:13])
+        day, *figures, computed = values[13:]
         if computed not in stamps:
             stamps[computed] = COMPUTED_AT.to_representation(computed)
-        row[-1] = stamps[computed]
-        return row
+        return [
+            *values[0:4],
+            *place_columns(level, chain),
+            day.isoformat(),
+            *figures,
+            stamps[computed],
+        ]
+
+
+# What the public figures show: no pending reports (not verified), and what was withheld.
+PUBLIC_COLUMNS = (*(name for name in FigureSerializer.Meta.fields if name != "pending_reports"),
+                  "withheld")  # fmt: skip
+
+
+class PublicFigureSerializer(FigureSerializer):
+    """A daily figure as published without a token: small numbers withheld (null), and
+    `withheld` naming what was."""
+
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What is withheld to protect small numbers: a metric (its value, low and "
+        "high), or `<metric>_cumulative`. A withheld number is null; a null not named here was "
+        "not reported.",
+    )
+
+    class Meta(FigureSerializer.Meta):
+        fields = PUBLIC_COLUMNS
+        read_only_fields = fields
 
 
 class TokenSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from api.views.bulk import ImportJobView, ReportBulkView
 from api.views.figures import DailyFigureExplain, DailyFigureList
 from api.views.misc import HealthView, MeView
 from api.views.overview import FigureOverview
+from api.views.public import PublicFigureList
 from api.views.reports import ReportViewSet
 from api.views.tokens import TokenViewSet
 
@@ -25,5 +26,6 @@ urlpatterns = [
     path("figures/daily/", DailyFigureList.as_view(), name="figures-daily"),
     path("figures/daily/explain/", DailyFigureExplain.as_view(), name="figures-explain"),
     path("figures/overview/", FigureOverview.as_view(), name="figures-overview"),
+    path("public/figures/daily/", PublicFigureList.as_view(), name="public-figures-daily"),
     *router.urls,
 ]

@@ -18,7 +18,8 @@ def _rows(port: int, path: str, headers: dict) -> tuple[int, list[dict]]:
 
 
 def same_rows(api: list[dict], minimal: list[dict]) -> bool:
-    renamed = {"area__pcode": "area", "area__name_en": "area_name", "area__level": "level"}
+    renamed = {"area__pcode": "area", "area__name_en": "area_name",
+               "area__name_ar": "area_name_ar", "area__level": "level"}  # fmt: skip
     minimal = [{renamed.get(k, k): v for k, v in row.items() if k not in SKIP} for row in minimal]
     return [{k: v for k, v in row.items() if k not in SKIP} for row in api] == minimal
 

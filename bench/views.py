@@ -13,10 +13,12 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from api.figure_columns import PLACE_COLUMNS, place_columns
 from tracker.figures.sql import FIGURE_COLUMNS
 from tracker.models import Area, DailyFigure, Report, User
 from tracker.models.reports import CHILD_FIELDS, COUNT_FIELDS
 
+PLACE_PARTS = ("pcode", "name_en", "name_ar")
 MINIMAL_USERNAME = "bench-reporter"  # the same user as the API calls
 
 
@@ -43,12 +45,21 @@ def minimal_create(request):
 
 
 DAILY_FIELDS = (
-    *("area__pcode", "area__name_en", "area__level", "date", *FIGURE_COLUMNS),
+    *("area__pcode", "area__name_en", "area__name_ar", "area__level", "date", *FIGURE_COLUMNS),
     *("report_count", "agency_count", "pending_reports", "computed_at"),
 )
+ANCESTORS = [f"area__{'parent__' * up}{name}" for up in (1, 2, 3) for name in PLACE_PARTS]
 
 
 def minimal_daily(request):
-    """The baseline for one area's daily figures: the same rows, no DRF, no authentication."""
+    """The baseline for one area's daily figures: the same rows, no DRF, no authentication;
+    each level's code and names from the area's ancestors, as the API's rows carry them."""
     figures = DailyFigure.objects.filter(area__pcode=request.GET["area"]).order_by("date")
-    return JsonResponse({"results": list(figures.values(*DAILY_FIELDS)[:1000])})
+    rows = []
+    for row in figures.values(*DAILY_FIELDS, *ANCESTORS)[:1000]:
+        chain = [(row["area__pcode"], row["area__name_en"], row["area__name_ar"])]
+        for up in (1, 2, 3):
+            chain.append(tuple(row.pop(f"area__{'parent__' * up}{name}") for name in PLACE_PARTS))
+        places = place_columns(row["area__level"], chain)
+        rows.append(row | dict(zip(PLACE_COLUMNS, places, strict=True)))
+    return JsonResponse({"results": rows})

@@ -7,4 +7,9 @@
 # Where gunicorn's and the Celery workers' processes write their metrics, for /metrics to add up
 # (prometheus_client's multiprocess mode): one folder for all the programs on this machine.
 : "${PROMETHEUS_MULTIPROC_DIR:=$RUN_DIR/metrics}"
+# A setting of the tracker's that the recipe decides: its nginx appends the address it saw to
+# X-Forwarded-For, so the client's address (PUBLIC_RATE counts per address) is the last one.
+# 2 where a load balancer in front appends one too.
+: "${FORWARDED_FOR_PROXIES:=1}"
 export PROXY_LISTEN GUNICORN_LISTEN WEB_CONCURRENCY RUN_DIR PROMETHEUS_MULTIPROC_DIR
+export FORWARDED_FOR_PROXIES

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tracker.models import (
+    METRICS,
     Agency,
     ApiToken,
     Area,
@@ -21,6 +22,8 @@ from tracker.models import (
     User,
 )
 from tracker.models.tokens import key_digest
+
+FIGURE_SUFFIXES = ("", "_low", "_high", "_cumulative")
 
 
 def areas_with_parents() -> QuerySet[Area]:
@@ -83,6 +86,29 @@ def area_search(text: str) -> QuerySet[Area]:
 
 def figures_with_areas() -> QuerySet[DailyFigure]:
     return DailyFigure.objects.select_related("area").order_by("area__pcode", "date")
+
+
+PUBLIC_ROW_SOURCES = {"area": "area__pcode", "parent": "area__parent__pcode",
+                      "level": "area__level", "date": "date"}  # fmt: skip
+
+
+def figures_version(*, level: int) -> tuple:
+    """What changes whenever the figures of the areas down to `level` change: a refresh writes
+    a new `computed_at` on every row it writes, and removed rows lower the count."""
+    figures = DailyFigure.objects.filter(area__level__lte=level)
+    found = figures.aggregate(latest=Max("computed_at"), rows=Count("id"))
+    return (found["latest"], found["rows"])
+
+
+def figure_rows_down_to(*, level: int) -> list[dict]:
+    """The figures of every area down to `level`, every day, as rows (dicts of `area` and
+    `parent` p-codes, `level`, `date` and the metric columns): what tracker.disclosure.protect
+    takes. One query."""
+    columns = [f"{metric}{suffix}" for metric in METRICS for suffix in FIGURE_SUFFIXES]
+    names = [*PUBLIC_ROW_SOURCES, *columns]
+    figures = DailyFigure.objects.filter(area__level__lte=level)
+    found = figures.values_list(*PUBLIC_ROW_SOURCES.values(), *columns)
+    return [dict(zip(names, values, strict=True)) for values in found.iterator(chunk_size=5000)]
 
 
 def service_health() -> dict:

@@ -37,6 +37,14 @@ FIGURES_LAG_LIMIT_SECONDS = env_int("FIGURES_LAG_LIMIT_SECONDS", 300)
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Figures without a token (README, "Public figures"), and how many reverse proxies in front of
+# gunicorn append the address they saw to X-Forwarded-For (the recipe's nginx: 1).
+PUBLIC_FIGURES = env_bool("PUBLIC_FIGURES", False)
+PUBLIC_MAX_LEVEL = env_int("PUBLIC_MAX_LEVEL", 2)
+PUBLIC_MIN_COUNT = env_int("PUBLIC_MIN_COUNT", 5)
+PUBLIC_PROTECT_FROM_LEVEL = env_int("PUBLIC_PROTECT_FROM_LEVEL", 2)
+PUBLIC_RATE = env_str("PUBLIC_RATE", "60/min")
+FORWARDED_FOR_PROXIES = env_int("FORWARDED_FOR_PROXIES", 0)
 
 if not SECRET_KEY:
     if not DEBUG:
@@ -45,10 +53,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
 
-if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
-    raise ImproperlyConfigured(
-        f"API_RATE_LIMIT={API_RATE_LIMIT!r} is not a rate like 1200/min (per s, min, hour or day)."
-    )
+for name, rate in (("API_RATE_LIMIT", API_RATE_LIMIT), ("PUBLIC_RATE", PUBLIC_RATE)):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(
+            f"{name}={rate!r} is not a rate like 1200/min (per s, min, hour or day)."
+        )
 
 if BULK_SYNC_ROWS < 0:
     raise ImproperlyConfigured(f"BULK_SYNC_ROWS={BULK_SYNC_ROWS!r} cannot be negative.")
@@ -65,9 +74,18 @@ for name, value, most in (
     ("TOKEN_TTL_DAYS", TOKEN_TTL_DAYS, 3650),
     ("LOGIN_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT, 100),
     ("LOGIN_COOLOFF_MINUTES", LOGIN_COOLOFF_MINUTES, 7 * 24 * 60),
+    ("PUBLIC_MIN_COUNT", PUBLIC_MIN_COUNT, 1000),
 ):
     if not 1 <= value <= most:
         raise ImproperlyConfigured(f"{name}={value!r} is not between 1 and {most}.")
+
+for name, value, most in (
+    ("PUBLIC_MAX_LEVEL", PUBLIC_MAX_LEVEL, 3),
+    ("PUBLIC_PROTECT_FROM_LEVEL", PUBLIC_PROTECT_FROM_LEVEL, 3),
+    ("FORWARDED_FOR_PROXIES", FORWARDED_FOR_PROXIES, 5),
+):
+    if not 0 <= value <= most:
+        raise ImproperlyConfigured(f"{name}={value!r} is not between 0 and {most}.")
 
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
@@ -267,7 +285,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_LIMIT},
+    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_LIMIT, "public": PUBLIC_RATE},
     "EXCEPTION_HANDLER": "api.exceptions.handle",
     # `format=` chooses among an operation's formats (the figures export, the schema), else Accept
     "URL_FORMAT_OVERRIDE": "format",

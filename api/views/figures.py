@@ -1,6 +1,7 @@
 """Daily figures, as JSON pages or streamed CSV and HXL exports."""
 
 import csv
+from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -10,6 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.figure_columns import hxl_tags
 from api.filters import FigureFilter
 from api.parameters import DocumentedQueryOnly
 from api.renderers import CSVRenderer, HXLRenderer, SafeJSONRenderer, StreamedRenderer
@@ -17,36 +19,6 @@ from api.serializers import FigureSerializer
 from tracker.figures.explain import explain_cell
 from tracker.models import Area
 from tracker.selectors import figures_with_areas
-
-HXL_METRICS = {
-    "displaced": "#affected+displaced",
-    "returned": "#affected+returned",
-    "killed": "#affected+killed",
-    "injured": "#affected+injured",
-    "killed_children": "#affected+killed+children",
-    "injured_children": "#affected+injured+children",
-}
-HXL_SUFFIXES = {"": "", "_low": "+min", "_high": "+max", "_cumulative": "+cumulative"}
-HXL_LEVELS = {0: "#country", 1: "#adm1", 2: "#adm2", 3: "#adm3"}
-
-
-def hxl_tags(columns: list[str], levels: set[int]) -> list[str]:
-    """The HXL hashtag row: codes tagged by the rows' level (#adm1+code for governorates)."""
-    place = HXL_LEVELS[next(iter(levels))] if len(levels) == 1 else "#loc"
-    tags = {
-        "area": f"{place}+code",
-        "area_name": f"{place}+name",
-        "level": "#loc+level",
-        "date": "#date",
-        "report_count": "#meta+reports",
-        "agency_count": "#meta+agencies",
-        "pending_reports": "#meta+reports+pending",
-        "computed_at": "#date+computed",
-    }
-    for metric, tag in HXL_METRICS.items():
-        for suffix, attribute in HXL_SUFFIXES.items():
-            tags[metric + suffix] = tag + attribute
-    return [tags[column] for column in columns]
 
 
 class Echo:
@@ -106,31 +78,42 @@ class DailyFigureList(DocumentedQueryOnly, ListAPIView):
             response.accepted_media_type = response.accepted_renderer.media_type
         return response
 
+    columns = FigureSerializer.Meta.fields  # of every row, JSON and exports alike
+    export_name = "daily-figures"
+
+    def figure_rows(self, figures, values) -> Iterator[list]:
+        """Each of `values` (of `figures.values_list(*FigureSerializer.SOURCES)`) as a row of
+        `columns`."""
+        stamps: dict = {}
+        for figure in values:
+            if len(stamps) > 10_000:  # a long export: keep the memory small
+                stamps.clear()
+            yield FigureSerializer.row(figure, stamps)
+
     def list(self, request, *args, **kwargs):
         figures = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(figures.values_list(*FigureSerializer.SOURCES))
-        columns, stamps = FigureSerializer.Meta.fields, {}
-        rows = [dict(zip(columns, FigureSerializer.row(v, stamps), strict=True)) for v in page]
+        rows = [
+            dict(zip(self.columns, row, strict=True)) for row in self.figure_rows(figures, page)
+        ]
         return self.get_paginated_response(rows)
 
     def stream(self, export: str) -> StreamingHttpResponse:
         figures = self.filter_queryset(self.get_queryset())
-        columns = list(FigureSerializer.Meta.fields)
-        levels = set(figures.values_list("area__level", flat=True).distinct()) or {1}
+        columns = list(self.columns)
         writer = csv.writer(Echo())
 
         def rows():
-            stamps: dict = {}
             yield writer.writerow(columns)
             if export == "hxl":
-                yield writer.writerow(hxl_tags(columns, levels))
-            for values in figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000):
-                if len(stamps) > 10_000:  # a long export: keep the memory small
-                    stamps.clear()
-                yield writer.writerow(spreadsheet_safe(FigureSerializer.row(values, stamps)))
+                yield writer.writerow(hxl_tags(columns))
+            values = figures.values_list(*FigureSerializer.SOURCES).iterator(chunk_size=2000)
+            for row in self.figure_rows(figures, values):
+                cells = [" ".join(cell) if isinstance(cell, list) else cell for cell in row]
+                yield writer.writerow(spreadsheet_safe(cells))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        name = "daily-figures" + ("-hxl" if export == "hxl" else "")
+        name = self.export_name + ("-hxl" if export == "hxl" else "")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
 

@@ -72,12 +72,18 @@ def test_csv_and_hxl_exports_carry_the_json_columns(api, submitted):
     hxl = api.get(URL, {"area": "ZZ", "level": 2, "format": "hxl"})
     header, tags, *data = csv.reader(io.StringIO(b"".join(hxl.streaming_content).decode()))
     tagged = dict(zip(header, tags, strict=True))
-    assert tagged["area"] == "#adm2+code" and tagged["date"] == "#date"
-    assert tagged["killed"] == "#affected+killed" and tagged["displaced"] == "#affected+displaced"
-    assert len(data) == 1
-    governorates = api.get(URL, {"level": 1, "format": "hxl"})
-    tags = list(csv.reader(io.StringIO(b"".join(governorates.streaming_content).decode())))[1]
-    assert tags[0] == "#adm1+code"
+    assert tagged["adm2_code"] == "#adm2+code" and tagged["adm1_code"] == "#adm1+code"
+    assert tagged["country_code"] == "#country+code" and tagged["date"] == "#date+occurred"
+    assert tagged["killed"] == "#affected+killed+total+value"
+    assert tagged["killed_children"] == "#affected+killed+children+value"
+    district = dict(zip(header, data[0], strict=True))
+    assert (district["adm2_code"], district["adm1_code"], district["country_code"]) == (
+        "ZZ0101", "ZZ01", "ZZ"
+    )  # fmt: skip
+    assert district["adm3_code"] == "" and len(data) == 1
+    for params in ({"level": 1}, {"level": 3}, {}):  # governorates, none, every level
+        export = api.get(URL, {**params, "format": "hxl"})
+        assert list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))[1] == tags
 
 
 def test_each_row_is_what_the_figure_serializer_gives(api, submitted):

@@ -45,7 +45,7 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from api.throttling import TokenRateThrottle
+from api.throttling import AddressRateThrottle, TokenRateThrottle
 from tracker import services
 from tracker.models import Area, Role, User
 from tracker.wsgi import application
@@ -226,10 +226,13 @@ def server_errors(in_process_calls):
 
 
 @pytest.fixture
-def tokens(monkeypatch):
-    """Tokens by role, and reports of the reporter's agency and another one's in every state."""
+def tokens(monkeypatch, settings):
+    """Tokens by role, and reports of the reporter's agency and another one's in every state;
+    the public figures on."""
     # The rate limit is not under test here; thousands of calls a minute must not turn into 429s.
     monkeypatch.setattr(TokenRateThrottle, "rate", "1000000/min", raising=False)
+    monkeypatch.setattr(AddressRateThrottle, "rate", "1000000/min", raising=False)
+    settings.PUBLIC_FIGURES = True
     keys = {
         username: services.user_issue_token(username=username, agency_code=agency, role=role)
         for username, agency, role in [

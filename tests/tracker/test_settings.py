@@ -42,6 +42,9 @@ def test_production_without_secret_key_does_not_start():
         ({"SECRET_KEY": "k", "LOG_FORMAT": "xml"}, "LOG_FORMAT='xml' is not json or text"),
         ({"SECRET_KEY": "k", "HTTPS": "sometimes"}, "HTTPS='sometimes' is not a boolean"),
         ({"SECRET_KEY": "k", "METRICS_TOKEN": "short"}, "METRICS_TOKEN is shorter than 32"),
+        ({"SECRET_KEY": "k", "PUBLIC_RATE": "lots"}, "PUBLIC_RATE='lots' is not a rate"),
+        ({"SECRET_KEY": "k", "PUBLIC_MAX_LEVEL": "4"}, "PUBLIC_MAX_LEVEL=4 is not between 0"),
+        ({"SECRET_KEY": "k", "PUBLIC_MIN_COUNT": "0"}, "PUBLIC_MIN_COUNT=0 is not between 1"),
     ],
 )
 def test_malformed_values_stop_start_up(env, message):
