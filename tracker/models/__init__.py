@@ -13,6 +13,7 @@ from tracker.models.imports import ImportChunk, ImportFormat, ImportJob, ImportS
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 from tracker.models.revisions import ReportRevision, RevisionStatus
 from tracker.models.tokens import ApiToken, TokenStatus
+from tracker.models.versions import VERSIONED_COLUMNS, FigureRelease, FigureVersion
 
 __all__ = [
     "COUNT_FIELDS",
@@ -24,6 +25,8 @@ __all__ = [
     "AreaAlias",
     "CalendarDay",
     "DailyFigure",
+    "FigureRelease",
+    "FigureVersion",
     "DeskReport",
     "ImportChunk",
     "ImportFormat",
@@ -38,4 +41,5 @@ __all__ = [
     "StaleFigure",
     "TokenStatus",
     "User",
+    "VERSIONED_COLUMNS",
 ]
