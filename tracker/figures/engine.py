@@ -6,7 +6,7 @@ an area's reports that can change the days it replaces, and the stored rows of t
 reaches into its first day, so its cost follows the cells it replaces, not the size of the tables.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -132,19 +132,25 @@ def _settings(refresh: bool) -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+def feed_moment() -> datetime:
+    """Take FEED_LOCK (PostgreSQL; kept until this transaction ends) and say what time it is:
+    every version committed before that moment has an earlier `valid_from`, every later one a
+    later `valid_from` (tracker.figures.versions)."""
+    if connection.vendor != "postgresql":
+        return timezone.now()  # SQLite lets one writer in at a time
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(versions.FEED_LOCK))
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
 def _version(areas: tuple[str, list], run) -> None:
     """New versions of the cells of `areas` (a scope and its parameters) that changed, once
-    their figures are written: under FEED_LOCK, kept until this transaction commits, and
-    valid from the moment it was taken (tracker.figures.versions)."""
+    their figures are written (tracker.figures.versions)."""
     scope, params = areas
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(versions.FEED_LOCK))
-            cursor.execute("SELECT clock_timestamp()")
-            moment = cursor.fetchone()[0]
-    else:  # SQLite lets one writer in at a time, and this transaction has written already
-        moment = timezone.now()
-    run("figures_versions_insert", versions.insert_versions(dialect(), scope), [*params, moment, moment])
+    moment = feed_moment()
+    insert = versions.insert_versions(dialect(), scope)
+    run("figures_versions_insert", insert, [*params, moment, moment])
     run("figures_versions_close", versions.close_versions(scope), [*params, moment])
 
 

@@ -45,8 +45,7 @@ def insert_versions(d: Dialect, scope: str) -> str:
     true, false = ("TRUE", "FALSE") if d.postgresql else ("1", "0")
     moment = "CAST(%s AS TIMESTAMPTZ)" if d.postgresql else "%s"  # typed for PREPARE
     nulls = ", ".join(
-        "0" if c in PUBLISHED_COUNTS else "CAST(NULL AS BIGINT)"
-        for c in VERSIONED_COLUMNS
+        "0" if c in PUBLISHED_COUNTS else "CAST(NULL AS BIGINT)" for c in VERSIONED_COLUMNS
     )
     return f"""WITH scope({SCOPE_COLUMNS}) AS ({scope}),
 changed AS (  -- cells whose figures no current version holds

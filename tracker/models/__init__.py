@@ -18,6 +18,7 @@ from tracker.models.versions import VERSIONED_COLUMNS, FigureRelease, FigureVers
 __all__ = [
     "COUNT_FIELDS",
     "METRICS",
+    "VERSIONED_COLUMNS",
     "Agency",
     "AgencyFigure",
     "ApiToken",
@@ -25,9 +26,9 @@ __all__ = [
     "AreaAlias",
     "CalendarDay",
     "DailyFigure",
+    "DeskReport",
     "FigureRelease",
     "FigureVersion",
-    "DeskReport",
     "ImportChunk",
     "ImportFormat",
     "ImportJob",
@@ -41,5 +42,4 @@ __all__ = [
     "StaleFigure",
     "TokenStatus",
     "User",
-    "VERSIONED_COLUMNS",
 ]
