@@ -417,7 +417,5 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
 
-from tracker import (
-    desk_admin,  # noqa: F401  (the verification desk, built on the above)
-    release_admin,  # noqa: F401  (releases of the figures)
-)
+# The verification desk and the releases, built on the above:
+from tracker import desk_admin, release_admin  # noqa: E402, F401
