@@ -239,4 +239,5 @@ def rebuild() -> None:
             _pass(level, {False: every}, every, _run, fresh=True)
         _analyze(*(f"{table} ({columns})" for table, columns in sql.LOOKUP_COLUMNS.items()))
         _version((EVERY_AREA_SCOPE, days), _run)
+        _analyze(versions.TABLE)  # a first rebuild may have written all of it
         StaleFigure.objects.filter(id__lte=settled).delete()

@@ -28,6 +28,7 @@ def _listed(template: str, sep: str = ", ") -> str:
 
 
 COLUMNS = _listed("{c}")
+TABLE = "tracker_figureversion"  # kept, never purged: not one of sql.DERIVED_TABLES
 FEED_LOCK = (7_301, 0)  # in the engine's lock space; area ids start at 1
 
 
