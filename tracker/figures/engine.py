@@ -136,9 +136,12 @@ def feed_moment() -> datetime:
     """Take FEED_LOCK (PostgreSQL; kept until this transaction ends) and say what time it is:
     every version committed before that moment has an earlier `valid_from`, every later one a
     later `valid_from` (tracker.figures.versions)."""
-    if connection.vendor != "postgresql":
-        return timezone.now()  # SQLite lets one writer in at a time
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            # SQLite lets one writer in at a time: a write, even of nothing, makes this
+            # transaction the writer until it ends.
+            cursor.execute(f"UPDATE {versions.TABLE} SET id = id WHERE 1 = 0")
+            return timezone.now()
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(versions.FEED_LOCK))
         cursor.execute("SELECT clock_timestamp()")
         return cursor.fetchone()[0]
