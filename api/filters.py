@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
 from tracker.models import (
@@ -92,14 +94,27 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(updated_at__gte=moment).order_by("updated_at", "id")
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class ReleaseFilter(django_filters.ModelChoiceFilter):
+    """A release, by its id."""
+
+
+def refuse_future(moment: datetime | None) -> datetime | None:
+    """An `as_of`: now or earlier (what the tracker will say later, it cannot say yet)."""
+    if moment is not None and moment > timezone.now():
+        raise forms.ValidationError("In the future: the tracker cannot say yet what it will say.")
+    return moment
+
+
 class FigureQueryForm(forms.Form):
     """`as_of` and `release` each name a moment past; not both."""
+
+    def clean_as_of(self):
+        return refuse_future(self.cleaned_data["as_of"])
 
     def clean(self):
         data = super().clean()
         moment = data.get("as_of")
-        if moment is not None and moment > timezone.now():
-            self.add_error("as_of", "In the future: the tracker cannot say yet what it will say.")
         if moment is not None and data.get("release") is not None:
             self.add_error("release", "Give `release` or `as_of`, not both.")
         return data
@@ -111,7 +126,7 @@ class FigureFilter(django_filters.FilterSet):
         help_text="The figures as the tracker gave them at this time (ISO 8601; naive times in "
         "TIME_ZONE), from every version it kept: none before the first. Not in the future.",
     )
-    release = django_filters.ModelChoiceFilter(
+    release = ReleaseFilter(
         queryset=FigureRelease.objects.all(),
         method="as_given",
         help_text="A release's id (`/figures/releases/`): its frozen figures, the same on every "
