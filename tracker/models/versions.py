@@ -27,7 +27,7 @@ class FigureVersion(models.Model):
     cell stopped existing then (its last verified report was withdrawn, say).
 
     Append-only. The id orders versions as they were committed: the engine writes them holding
-    a lock it keeps until it commits (tracker.figures.engine.FEED_LOCK), so the change feed can
+    a lock it keeps until it commits (tracker.figures.versions.FEED_LOCK), so the change feed can
     page by id without ever passing a version still to be committed."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", db_index=False)
