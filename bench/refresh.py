@@ -57,7 +57,7 @@ class Timings:
 VERSION_STATEMENTS = ("figures_versions", "tracker_figureversion", "clock_timestamp()")
 
 
-def _versions_clock(spent: list[float]):
+def versions_clock(spent: list[float]):
     """A database execute wrapper adding to `spent[0]` the seconds of the statements that write
     figure versions (tracker.figures.versions; with the feed lock and its moment)."""
 
@@ -77,7 +77,7 @@ def _update(p: Plan, pick: random.Random, area, versions: list[float]) -> float:
     """One new verified report in `area`; seconds of the refresh it causes (and, appended to
     `versions`, of its figure versions' statements)."""
     spent = [0.0]
-    with connection.execute_wrapper(_versions_clock(spent)):
+    with connection.execute_wrapper(versions_clock(spent)):
         seconds = _timed_update(p, pick, area)
     versions.append(spent[0])
     return seconds
