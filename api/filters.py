@@ -6,10 +6,21 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
-from tracker.models import Agency, ApiToken, Area, DailyFigure, Report, ReportStatus, TokenStatus
-from tracker.selectors import area_search
+from tracker.models import (
+    Agency,
+    ApiToken,
+    Area,
+    DailyFigure,
+    FigureRelease,
+    Report,
+    ReportStatus,
+    TokenStatus,
+)
+from tracker.selectors import area_search, figures_as_of
 
 FIRST_MOMENT = datetime.combine(FIRST_DAY, time.min, UTC)
 LAST_MOMENT = datetime.combine(LAST_DAY, time.max, UTC)
@@ -85,7 +96,44 @@ class ReportFilter(django_filters.FilterSet):
         return queryset.filter(updated_at__gte=moment)  # in sync order: ReportPagination
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class ReleaseFilter(django_filters.ModelChoiceFilter):
+    """A release, by its id."""
+
+
+def refuse_future(moment: datetime | None) -> datetime | None:
+    """An `as_of`: now or earlier (what the tracker will say later, it cannot say yet)."""
+    if moment is not None and moment > timezone.now():
+        raise forms.ValidationError("In the future: the tracker cannot say yet what it will say.")
+    return moment
+
+
+class FigureQueryForm(forms.Form):
+    """`as_of` and `release` each name a moment past; not both."""
+
+    def clean_as_of(self):
+        return refuse_future(self.cleaned_data["as_of"])
+
+    def clean(self):
+        data = super().clean()
+        moment = data.get("as_of")
+        if moment is not None and data.get("release") is not None:
+            self.add_error("release", "Give `release` or `as_of`, not both.")
+        return data
+
+
 class FigureFilter(django_filters.FilterSet):
+    as_of = MomentFilter(
+        method="as_given",
+        help_text="The figures as the tracker gave them at this time (ISO 8601; naive times in "
+        "TIME_ZONE), from every version it kept: none before the first. Not in the future.",
+    )
+    release = ReleaseFilter(
+        queryset=FigureRelease.objects.all(),
+        method="as_given",
+        help_text="A release's id (`/figures/releases/`): its frozen figures, the same on every "
+        "download.",
+    )
     area = PcodeFilter(
         method="at_area", help_text="P-code; with `level`, the areas of that level under it."
     )
@@ -95,7 +143,19 @@ class FigureFilter(django_filters.FilterSet):
 
     class Meta:
         model = DailyFigure
-        fields = ("area", "level", "date_from", "date_to")
+        form = FigureQueryForm
+        fields = ("area", "level", "date_from", "date_to", "as_of", "release")
+
+    def filter_queryset(self, queryset):
+        """The current figures, or those of the moment `as_of` or `release` names (versions
+        have the figures' fields, so the other filters apply to them alike)."""
+        release, moment = self.form.cleaned_data.get("release"), self.form.cleaned_data.get("as_of")
+        if release is not None or moment is not None:
+            queryset = figures_as_of(release.as_of if release is not None else moment)
+        return super().filter_queryset(queryset)
+
+    def as_given(self, queryset, name, value):
+        return queryset  # the moment is taken in filter_queryset
 
     def at_area(self, queryset, name, area):
         if self.data.get("level") not in (None, ""):

@@ -1,5 +1,5 @@
 """Query parameters an operation does not document are refused, each by name (400), rather than
-ignored: a misspelt `datefrom`, or an `as_of` this API does not have, would otherwise answer
+ignored: a misspelt `datefrom`, or an `as_at` this API does not have, would otherwise answer
 something other than what was asked, without a word."""
 
 from rest_framework.exceptions import ValidationError

@@ -12,6 +12,7 @@ from tracker.models import (
     ApiToken,
     Area,
     DailyFigure,
+    FigureRelease,
     ImportJob,
     ImportStatus,
     Report,
@@ -382,6 +383,50 @@ class PublicFigureSerializer(FigureSerializer):
 
     class Meta(FigureSerializer.Meta):
         fields = PUBLIC_COLUMNS
+        read_only_fields = fields
+
+
+class FigureChangeSerializer(FigureSerializer):
+    """A figure cell as one change made it, from `valid_from` on; `removed`: a tombstone, the
+    cell has no figures any more (its metrics are null, its counts 0)."""
+
+    removed = serializers.BooleanField()
+    valid_from = serializers.DateTimeField()
+
+    class Meta(FigureSerializer.Meta):
+        fields = (*FigureSerializer.Meta.fields, "removed", "valid_from")
+        read_only_fields = fields
+
+    SOURCES = (*FigureSerializer.SOURCES, "removed", "valid_from")
+
+    @classmethod
+    def row(cls, values: tuple, stamps: dict) -> list:
+        *figure, removed, valid_from = values
+        return [*FigureSerializer.row(tuple(figure), stamps), removed,
+                COMPUTED_AT.to_representation(valid_from)]  # fmt: skip
+
+
+class FigureChangePageSerializer(serializers.Serializer):
+    """A page of the figures change feed."""
+
+    next = serializers.URLField(
+        help_text="This feed from after the last change listed: follow it until a page is "
+        "empty, then keep it to ask again later."
+    )
+    results = FigureChangeSerializer(many=True)
+
+
+class FigureReleaseSerializer(serializers.ModelSerializer):
+    """A named, frozen snapshot of the figures: `GET /figures/daily/?release=<id>` serves them,
+    the same on every download, as they were at `as_of`."""
+
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = FigureRelease
+        fields = ("id", "name", "as_of", "notes", "created_at", "created_by")
         read_only_fields = fields
 
 

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from bench.results import Section, verdict
 from bench.server import REPO
 from tracker.figures.engine import REBUILD_WORK_MEM, calendar_ensure
-from tracker.models import DailyFigure, Report
+from tracker.models import DailyFigure, FigureVersion, Report
 
 GOAL_RATIO, GOAL_MB = 2, 500
 METRICS = "(0, r.displaced), (1, r.returned), (2, r.killed), (3, r.injured), " + (
@@ -135,6 +135,10 @@ def run(*, timeout: int) -> Section:
     )
     section.add(
         "engine.rebuild()", f"{seconds:8.2f} s   ({DailyFigure.objects.count():,} figure rows)"
+    )
+    section.add(
+        "  of which figure versions",
+        f"{child['versions_seconds']:8.2f} s   ({FigureVersion.objects.count():,} versions kept)",
     )
     ratio = seconds / baseline if baseline else float("inf")
     section.add(

@@ -1,6 +1,7 @@
 """`python -m bench.rebuilder`: one `engine.rebuild()` in a process of its own, for bench.rebuild.
 
-Prints one JSON line: the rebuild's seconds, this process's peak RSS, and, from PostgreSQL, the
+Prints one JSON line: the rebuild's seconds (and of them, its figure versions'), this process's
+peak RSS, and, from PostgreSQL, the
 temporary file bytes the database wrote meanwhile and its backend's peak RSS (when it runs on this
 machine; that includes the shared buffers it touched).
 """
@@ -33,14 +34,17 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
+    from bench.refresh import versions_clock
     from tracker.figures import engine
 
     engine.calendar_ensure()
     with connection.cursor() as cursor:
         temp_before = _one(cursor, TEMP_BYTES)
         backend = _one(cursor, "SELECT pg_backend_pid()")
+    versions = [0.0]
     start = time.perf_counter()
-    engine.rebuild()
+    with connection.execute_wrapper(versions_clock(versions)):
+        engine.rebuild()
     seconds = time.perf_counter() - start
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")  # flushed before the next statement
@@ -50,6 +54,7 @@ def main() -> None:
         json.dumps(
             {
                 "seconds": seconds,
+                "versions_seconds": versions[0],
                 "max_rss_kib": peak,
                 "temp_bytes": temp,
                 "backend_max_rss_kib": _backend_peak_kib(backend),

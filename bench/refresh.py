@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from bench.figdata import DAYS, Plan
 from bench.results import Section, verdict
@@ -31,10 +31,22 @@ class Timings:
     reports: int  # stored while measured
     seconds: list[float]
     unsettled: int  # stale records left behind (should be 0)
+    versions: list[float]  # of each refresh's seconds, those writing its figure versions
 
     @property
     def median_ms(self) -> float:
         return statistics.median(self.seconds) * 1000
+
+    @property
+    def without_versions_median_ms(self) -> float:
+        return (
+            statistics.median([s - v for s, v in zip(self.seconds, self.versions, strict=True)])
+            * 1000
+        )
+
+    @property
+    def versions_median_ms(self) -> float:
+        return statistics.median(self.versions) * 1000
 
     @property
     def p90_ms(self) -> float:
@@ -42,8 +54,36 @@ class Timings:
         return ordered[round(0.9 * (len(ordered) - 1))] * 1000
 
 
-def _update(p: Plan, pick: random.Random, area) -> float:
-    """One new verified report in `area`; seconds of the refresh it causes."""
+VERSION_STATEMENTS = ("figures_versions", "tracker_figureversion", "clock_timestamp()")
+
+
+def versions_clock(spent: list[float]):
+    """A database execute wrapper adding to `spent[0]` the seconds of the statements that write
+    figure versions (tracker.figures.versions; with the feed lock and its moment)."""
+
+    def wrapper(execute, sql, params, many, context):
+        if not any(mark in sql for mark in VERSION_STATEMENTS):
+            return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    return wrapper
+
+
+def _update(p: Plan, pick: random.Random, area, versions: list[float]) -> float:
+    """One new verified report in `area`; seconds of the refresh it causes (and, appended to
+    `versions`, of its figure versions' statements)."""
+    spent = [0.0]
+    with connection.execute_wrapper(versions_clock(spent)):
+        seconds = _timed_update(p, pick, area)
+    versions.append(spent[0])
+    return seconds
+
+
+def _timed_update(p: Plan, pick: random.Random, area) -> float:
     reporter = pick.choice(p.reporters)
     start = p.first + timedelta(days=pick.randrange(DAYS))
     clock = {}
@@ -76,18 +116,19 @@ def measure(p: Plan, updates: int, seed: int, budget: float) -> Timings:
     districts = [area for area in p.areas if area.level == 2]
     stored = Report.objects.count()
     stop_at = time.perf_counter() + budget
-    _update(p, pick, pick.choice(subdistricts))  # warm up: caches, prepared plans
-    seconds = []
+    _update(p, pick, pick.choice(subdistricts), [])  # warm up: caches, prepared plans
+    seconds, versions = [], []
     for i in range(updates):
         if seconds and time.perf_counter() > stop_at:
             break
-        seconds.append(_update(p, pick, pick.choice(districts if i % 10 == 9 else subdistricts)))
+        area = pick.choice(districts if i % 10 == 9 else subdistricts)
+        seconds.append(_update(p, pick, area, versions))
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         from tasks import celery_app
 
         celery_app.control.purge()  # the queued refreshes whose work we did ourselves
         figures_forget_queued()
-    return Timings(stored, seconds, StaleFigure.objects.count())
+    return Timings(stored, seconds, StaleFigure.objects.count(), versions)
 
 
 def section(few: Timings, many: Timings, checks: list[tuple[str, int | None, float]]) -> Section:
@@ -101,6 +142,11 @@ def section(few: Timings, many: Timings, checks: list[tuple[str, int | None, flo
             f"{timings.reports:>9,} reports stored",
             f"median {timings.median_ms:7.1f} ms   p90 {timings.p90_ms:7.1f} ms   "
             f"({len(timings.seconds)} updates)",
+        )
+        result.add(
+            "  of which figure versions",
+            f"median {timings.versions_median_ms:7.1f} ms   without them: median "
+            f"{timings.without_versions_median_ms:7.1f} ms",
         )
         if timings.unsettled:
             result.problems.append(f"{timings.unsettled} stale record(s) left unsettled")

@@ -417,4 +417,5 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
 
-from tracker import desk_admin  # noqa: E402, F401  (the verification desk, built on the above)
+# The verification desk and the releases, built on the above:
+from tracker import desk_admin, release_admin  # noqa: E402, F401

@@ -7,7 +7,7 @@ period's last day minus its cumulative before the period's first, so people coun
 overlapping reports are not added up, as a sum of daily values would.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
@@ -16,17 +16,27 @@ from django.utils import timezone
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
 from tracker.models import METRICS, Area, DailyFigure
-from tracker.selectors import figures_with_areas
+from tracker.selectors import figures_as_of, figures_with_areas
 
 DASHBOARD_METRICS = ("displaced", "returned", "killed", "injured")
 LONGEST_PERIOD = 366  # days: a year, leap or not
 LEVEL_NAMES = {0: "country", 1: "governorate", 2: "district", 3: "sub-district"}
 
 
-def figures_extent(area: Area) -> tuple[date, date] | None:
+def figure_cells(as_of: datetime | None = None) -> QuerySet:
+    """The figures every read here starts from: those stored now, or as the tracker gave them
+    at `as_of` (their versions then, with the same fields)."""
+    if as_of is None:
+        return DailyFigure.objects.all()
+    return figures_as_of(as_of).select_related(None).order_by()
+
+
+def figures_extent(area: Area, cells: QuerySet | None = None) -> tuple[date, date] | None:
     """The first and last day the area has figures for, else those of the country it is in (every
     report counts there), or None."""
-    rows = DailyFigure.objects.filter(area__pcode__in=[area.pcode, *area.ancestor_pcodes()[:1]])
+    rows = (figure_cells() if cells is None else cells).filter(
+        area__pcode__in=[area.pcode, *area.ancestor_pcodes()[:1]]
+    )
     own = Q(area=area)
     extent = rows.aggregate(
         first=Min("date", filter=own), last=Max("date", filter=own),
@@ -37,14 +47,16 @@ def figures_extent(area: Area) -> tuple[date, date] | None:
     return (extent["country_first"], extent["country_last"]) if extent["country_first"] else None
 
 
-def default_period(area: Area, date_from: date | None, date_to: date | None) -> tuple[date, date]:
+def default_period(
+    area: Area, date_from: date | None, date_to: date | None, cells: QuerySet | None = None
+) -> tuple[date, date]:
     """The days to show when the query names none or only one: the days the area (else its
     country) has figures for, the last LONGEST_PERIOD of them; else the 30 days up to today."""
     if date_from and date_to:
         return date_from, date_to
     longest = timedelta(days=LONGEST_PERIOD - 1)
     today = timezone.localdate()
-    first, last = figures_extent(area) or (today - timedelta(days=29), today)
+    first, last = figures_extent(area, cells) or (today - timedelta(days=29), today)
     if date_from:
         return date_from, min(max(last, date_from), date_from + longest)
     date_to = date_to or last
@@ -70,6 +82,10 @@ class DashboardQuery(forms.Form):
             )
         return area
 
+    def cells(self) -> QuerySet:
+        """The figures the query reads (a subclass may read those of another moment)."""
+        return figure_cells()
+
     def clean(self):
         data = super().clean()
         for name in ("date_from", "date_to"):
@@ -79,7 +95,7 @@ class DashboardQuery(forms.Form):
         if self.errors:
             return data
         data["date_from"], data["date_to"] = default_period(
-            data["area"], data.get("date_from"), data.get("date_to")
+            data["area"], data.get("date_from"), data.get("date_to"), self.cells()
         )
         days = (data["date_to"] - data["date_from"]).days + 1
         if days < 1:
@@ -132,41 +148,50 @@ def area_parents(area: Area) -> QuerySet[Area]:
     return Area.objects.filter(pcode__in=area.ancestor_pcodes()).order_by("level")
 
 
-def area_figures(area: Area, date_from: date, date_to: date) -> QuerySet[DailyFigure]:
+def area_figures(
+    area: Area, date_from: date, date_to: date, as_of: datetime | None = None
+) -> QuerySet[DailyFigure]:
     """The area's daily figures in the period: the rows GET /api/v1/figures/daily/ gives."""
-    return figures_with_areas().filter(area=area, date__gte=date_from, date__lte=date_to)
+    rows = figures_with_areas() if as_of is None else figures_as_of(as_of)
+    return rows.filter(area=area, date__gte=date_from, date__lte=date_to)
 
 
-def _cumulative_on(day: date, metric: str, *, before: bool) -> Subquery:
-    rows = DailyFigure.objects.filter(
-        area=OuterRef("pk"), **{"date__lt" if before else "date__lte": day}
-    )
+def _cumulative_on(day: date, metric: str, *, before: bool, cells: QuerySet) -> Subquery:
+    rows = cells.filter(area=OuterRef("pk"), **{"date__lt" if before else "date__lte": day})
     return Subquery(rows.order_by("-date").values(f"{metric}_cumulative")[:1])
 
 
-def areas_with_period(areas: QuerySet[Area], date_from: date, date_to: date) -> QuerySet[Area]:
+def areas_with_period(
+    areas: QuerySet[Area], date_from: date, date_to: date, cells: QuerySet | None = None
+) -> QuerySet[Area]:
     """`areas`, each with `<metric>_in_period`: how much its cumulative grew over the period
     (null when nobody had reported the metric in it or below it by the period's end), and
-    `has_children`."""
+    `has_children`. `cells`: the figures to read (figure_cells)."""
+    cells = figure_cells() if cells is None else cells
     annotations = {"has_children": Exists(Area.objects.filter(parent=OuterRef("pk")))}
     for metric in DASHBOARD_METRICS:
-        upto = _cumulative_on(date_to, metric, before=False)
-        before = Coalesce(_cumulative_on(date_from, metric, before=True), 0)
+        upto = _cumulative_on(date_to, metric, before=False, cells=cells)
+        before = Coalesce(_cumulative_on(date_from, metric, before=True, cells=cells), 0)
         annotations[f"{metric}_in_period"] = upto - before
     return areas.annotate(**annotations)
 
 
-def child_areas(area: Area, date_from: date, date_to: date) -> QuerySet[Area]:
+def child_areas(
+    area: Area, date_from: date, date_to: date, cells: QuerySet | None = None
+) -> QuerySet[Area]:
     """The areas right below `area`, with what the period added to each (areas_with_period)."""
-    return areas_with_period(area.children.order_by("pcode"), date_from, date_to)
+    return areas_with_period(area.children.order_by("pcode"), date_from, date_to, cells)
 
 
-def child_figures(children: list[Area], date_from: date, date_to: date) -> QuerySet:
+def child_figures(
+    children: list[Area], date_from: date, date_to: date, cells: QuerySet | None = None
+) -> QuerySet:
     """The daily values of `children` (the areas below one area) in the period: (area id, date,
     one value per metric) tuples, by area then day. By ids, not by a join on the parent, so that
     PostgreSQL reads each area's days from the (area, date) index instead of every figure."""
     return (
-        DailyFigure.objects.filter(
+        (figure_cells() if cells is None else cells)
+        .filter(
             area_id__in=[child.pk for child in children], date__gte=date_from, date__lte=date_to
         )
         .order_by("area_id", "date")

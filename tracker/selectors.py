@@ -1,6 +1,7 @@
 """Reads. Each returns a queryset already carrying what its callers need."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
@@ -12,6 +13,8 @@ from tracker.models import (
     ApiToken,
     Area,
     DailyFigure,
+    FigureRelease,
+    FigureVersion,
     ImportJob,
     Report,
     ReportRevision,
@@ -109,6 +112,27 @@ def figure_rows_down_to(*, level: int) -> list[dict]:
     figures = DailyFigure.objects.filter(area__level__lte=level)
     found = figures.values_list(*PUBLIC_ROW_SOURCES.values(), *columns)
     return [dict(zip(names, values, strict=True)) for values in found.iterator(chunk_size=5000)]
+
+
+def figures_as_of(moment: datetime) -> QuerySet[FigureVersion]:
+    """The figures as the tracker gave them at `moment`: each cell's version valid then (none
+    for a cell that had no figures, or had been removed). Ordered as `figures_with_areas`, and a
+    cell has one version at a moment, so every answer for a moment past is the same."""
+    return (
+        FigureVersion.objects.select_related("area")
+        .filter(valid_from__lte=moment, removed=False)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=moment))
+        .order_by("area__pcode", "date")
+    )
+
+
+def figure_changes(after: int) -> QuerySet[FigureVersion]:
+    """Versions committed after the version `after`, in the order they were committed."""
+    return FigureVersion.objects.select_related("area").filter(id__gt=after).order_by("id")
+
+
+def figure_releases() -> QuerySet[FigureRelease]:
+    return FigureRelease.objects.select_related("created_by").order_by("-as_of", "-id")
 
 
 def service_health() -> dict:

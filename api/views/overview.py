@@ -1,7 +1,7 @@
 """One area's figures over a period with the areas below it, in one answer: what the dashboard
 draws (its charts, table and map), for any client that wants the same."""
 
-from datetime import date
+from datetime import date, datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import MomentField, refuse_future
 from api.parameters import DocumentedQueryOnly
 from api.serializers import FigureSerializer
 from tracker import dashboard
@@ -34,6 +35,19 @@ def _with_period(area: Area) -> dict:
     }
 
 
+class OverviewQuery(dashboard.DashboardQuery):
+    """The dashboard's query, and `as_of`: the figures as the tracker gave them then."""
+
+    as_of = MomentField(required=False)
+    field_order = ("area", "date_from", "date_to", "as_of")
+
+    def clean_as_of(self):
+        return refuse_future(self.cleaned_data["as_of"])
+
+    def cells(self):
+        return dashboard.figure_cells(self.cleaned_data.get("as_of"))
+
+
 class FigureOverview(DocumentedQueryOnly, APIView):
     """One area's daily figures over a period, with the areas right below it.
 
@@ -43,24 +57,30 @@ class FigureOverview(DocumentedQueryOnly, APIView):
     7: counted without overlap, unlike a sum of daily values; null where nobody had reported
     it). `children_figures`: their daily values, one row per area and day. At most 366 days;
     by default the days the area has figures for, and the country when `area` is left out.
+    `as_of`: all of it as the tracker gave it at that time (as on `GET /figures/daily/`).
     """
 
-    query_parameters = {"get": ("area", "date_from", "date_to")}
+    query_parameters = {"get": ("area", "date_from", "date_to", "as_of")}
 
     @extend_schema(
         parameters=[
             OpenApiParameter("area", str, description="P-code; default: the country."),
             OpenApiParameter("date_from", OpenApiTypes.DATE),
             OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATETIME,
+                description="The figures as the tracker gave them then (not in the future).",
+            ),
         ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
-        query = dashboard.DashboardQuery(request.query_params)
+        query = OverviewQuery(request.query_params)
         if not query.is_valid():
             raise ValidationError(dashboard.query_errors(query))
         data = query.cleaned_data
-        return Response(overview(data["area"], data["date_from"], data["date_to"]))
+        return Response(overview(data["area"], data["date_from"], data["date_to"], data["as_of"]))
 
 
 # The daily figures' columns the dashboard draws (half the bytes of a whole row).
@@ -79,11 +99,12 @@ def _figure_rows(figures) -> list[dict]:
     return [{name: row[i] for name, i in zip(FIGURE_FIELDS, picked, strict=True)} for row in rows]
 
 
-def overview(area: Area, date_from: date, date_to: date) -> dict:
-    """The answer, in five queries whatever the number of days and areas below."""
-    period = (date_from, date_to)
-    itself = dashboard.areas_with_period(Area.objects.filter(pk=area.pk), *period).get()
-    children = list(dashboard.child_areas(area, *period))
+def overview(area: Area, date_from: date, date_to: date, as_of: datetime | None = None) -> dict:
+    """The answer, in five queries whatever the number of days and areas below; `as_of`: as
+    the tracker gave it then."""
+    period, cells = (date_from, date_to), dashboard.figure_cells(as_of)
+    itself = dashboard.areas_with_period(Area.objects.filter(pk=area.pk), *period, cells).get()
+    children = list(dashboard.child_areas(area, *period, cells))
     pcodes = {child.pk: child.pcode for child in children}
     return {
         "area": {
@@ -92,13 +113,13 @@ def overview(area: Area, date_from: date, date_to: date) -> dict:
         },
         "date_from": date_from,
         "date_to": date_to,
-        "figures": _figure_rows(dashboard.area_figures(area, *period)),
+        "figures": _figure_rows(dashboard.area_figures(area, *period, as_of)),
         "children": [_with_period(child) for child in children],
         "children_figures": {
             "columns": ["area", "date", *dashboard.DASHBOARD_METRICS],
             "rows": [
                 [pcodes[area_id], *values]
-                for area_id, *values in dashboard.child_figures(children, *period)
+                for area_id, *values in dashboard.child_figures(children, *period, cells)
             ],
         },
     }

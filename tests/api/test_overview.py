@@ -7,11 +7,14 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.api.conftest import client_for
 from tests.factories import AgencyFactory, AreaFactory, ReportFactory, UserFactory
+from tracker import services
 from tracker.figures import engine
-from tracker.models import ReportStatus, Role
+from tracker.models import Area, ReportStatus, Role
+from tracker.services.figures import figures_refresh
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/figures/overview/"
@@ -113,3 +116,23 @@ def test_the_query_count_does_not_grow_with_days_or_areas_below(viewer):
         assert len(body["children_figures"]["rows"]) == children * days
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 12
+
+
+def test_as_of_gives_the_overview_as_the_tracker_gave_it_then(viewer, scenario):
+    period = {"area": "SY07", "date_from": "2024-11-26", "date_to": "2024-12-04"}
+    before = timezone.now()
+    then = viewer.get(URL, period).json()
+    verifier = UserFactory(role=Role.VERIFIER)
+    report = ReportFactory(area=Area.objects.get(pcode="SY0700"), killed=40, displaced=None,
+                           period_start=datetime.date(2024, 12, 2))  # fmt: skip
+    services.report_verify(report=report, user=verifier)
+    figures_refresh()
+    now = viewer.get(URL, period).json()
+    assert now["area"]["in_period"]["killed"] > then["area"]["in_period"]["killed"]
+    assert viewer.get(URL, {**period, "as_of": before.isoformat()}).json() == then
+    later = viewer.get(URL, {**period, "as_of": timezone.now().isoformat()}).json()
+    assert later == now
+    future = (timezone.now() + datetime.timedelta(days=1)).isoformat()
+    for bad in ("soon", future):
+        answer = viewer.get(URL, {**period, "as_of": bad})
+        assert answer.status_code == 400 and "as_of" in answer.json()

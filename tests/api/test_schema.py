@@ -173,10 +173,10 @@ LISTS = ("/api/v1/areas/", "/api/v1/reports/", "/api/v1/figures/daily/")
 
 @pytest.mark.parametrize("path", LISTS)
 def test_unknown_query_parameters_are_refused_by_name(api, path):
-    response = api.get(path, {"datefrom": "2024-11-01", "as_of": "2024-12-01", "page_size": 5})
+    response = api.get(path, {"datefrom": "2024-11-01", "as_at": "2024-12-01", "page_size": 5})
     assert response.status_code == 400
     errors = response.json()
-    assert set(errors) == {"datefrom", "as_of"}
+    assert set(errors) == {"datefrom", "as_at"}
     assert "Unknown query parameter" in errors["datefrom"][0]
     assert "date_from" in errors["datefrom"][0] or path == "/api/v1/areas/"  # what it takes
 

@@ -2,10 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import AreaFactory, ReportFactory, StaffFactory, UserFactory
 from tracker import services
-from tracker.models import AreaAlias, Report, ReportStatus, Role
+from tracker.models import AreaAlias, FigureRelease, Report, ReportStatus, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def changelist(model: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "model", ["area", "agency", "user", "report", "reportrevision", "dailyfigure"]
+    "model", ["area", "agency", "user", "report", "reportrevision", "dailyfigure", "figurerelease"]
 )
 def test_every_list_opens(staff_client, model):
     ReportFactory()
@@ -200,3 +201,29 @@ def test_staff_read_bulk_import_jobs_and_their_errors(staff_client):
     assert listed.status_code == 200 and reporter.agency.code in listed.content.decode()
     page = staff_client.get(reverse("admin:tracker_importjob_change", args=[job.pk]))
     assert page.status_code == 200 and "This field is required." in page.content.decode()
+
+
+def test_staff_publish_a_release_in_the_admin_and_it_cannot_be_changed_or_deleted(staff_client):
+    ReportFactory(status=ReportStatus.VERIFIED, killed=3)
+    add = reverse("admin:tracker_figurerelease_add")
+    page = staff_client.get(add)
+    assert page.status_code == 200 and 'name="name"' in page.content.decode()
+    answer = staff_client.post(add, {"name": "Flash update 4", "notes": "For the cluster."})
+    assert answer.status_code == 302
+    release = FigureRelease.objects.get()
+    assert release.created_by.is_staff and release.as_of <= timezone.now()
+    listed = staff_client.get(changelist("figurerelease")).content.decode()
+    assert "Flash update 4" in listed and f"?release={release.pk}&format=csv" in listed
+    change = reverse("admin:tracker_figurerelease_change", args=[release.pk])
+    staff_client.post(change, {"name": "Renamed", "notes": ""})
+    assert FigureRelease.objects.get().name == "Flash update 4"
+    delete = reverse("admin:tracker_figurerelease_delete", args=[release.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    assert FigureRelease.objects.count() == 1
+
+
+def test_only_staff_publish_releases(client):
+    client.force_login(UserFactory(role=Role.VERIFIER))
+    answer = client.post(reverse("admin:tracker_figurerelease_add"), {"name": "Mine"})
+    assert answer.status_code == 302 and "/login/" in answer["Location"]
+    assert not FigureRelease.objects.exists()

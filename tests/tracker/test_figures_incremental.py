@@ -20,8 +20,15 @@ from tests.tracker.test_figures_rules import (
 )
 from tracker import services
 from tracker.errors import StateError
-from tracker.models import Report, ReportRevision, Role
-from tracker.services.figures import figures_differences, figures_refresh
+from tracker.models import (
+    VERSIONED_COLUMNS,
+    DailyFigure,
+    FigureVersion,
+    Report,
+    ReportRevision,
+    Role,
+)
+from tracker.services.figures import figures_differences, figures_rebuild, figures_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +73,19 @@ def records() -> list[R]:
           v.cumulative, v.created_at, {m: getattr(v, m) for m in METRICS})
         for v in revisions.select_related("area")
     ]  # fmt: skip
+
+
+def current_versions() -> dict:
+    """The cells as their current versions say, tombstones left out."""
+    current = FigureVersion.objects.filter(valid_to=None, removed=False)
+    return {(v[0], v[1]): v[2:] for v in current.values_list("area", "date", *VERSIONED_COLUMNS)}
+
+
+def daily_figures() -> dict:
+    return {
+        (v[0], v[1]): v[2:]
+        for v in DailyFigure.objects.values_list("area", "date", *VERSIONED_COLUMNS)
+    }
 
 
 def apply(step, areas, reporters, verifier) -> None:
@@ -135,8 +155,13 @@ def test_incremental_figures_equal_a_rebuild_and_the_reference(calendar, steps):
             figures = stored_figures()
             assert figures == expected(records()), step
             assert figures_differences() == 0
+            assert current_versions() == daily_figures()
             for row in figures.values():
                 for metric in METRICS:
                     if row[metric] is not None:
                         assert row[f"{metric}_low"] <= row[metric] <= row[f"{metric}_high"]
+        versions = FigureVersion.objects.count()
+        figures_rebuild()  # changes nothing, so writes no version
+        assert FigureVersion.objects.count() == versions
+        assert current_versions() == daily_figures()
         transaction.set_rollback(True)

@@ -6,13 +6,13 @@ an area's reports that can change the days it replaces, and the stored rows of t
 reaches into its first day, so its cost follows the cells it replaces, not the size of the tables.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
-from tracker.figures import prepared, sql
+from tracker.figures import prepared, sql, versions
 from tracker.models import (
     AgencyFigure,
     Area,
@@ -28,7 +28,8 @@ LOCK_SPACE = 7_301  # pg_advisory_xact_lock(LOCK_SPACE, area id): one lock per g
 Place = tuple[int, int | None]  # (area id, agency id or None: every agency)
 Window = tuple[date, date]  # the first and last day a change touches
 Scope = dict[Place, Window]
-LEVEL_SCOPE = "SELECT id, CAST(NULL AS BIGINT), %s, %s, %s, %s FROM tracker_area WHERE level = %s"
+EVERY_AREA_SCOPE = "SELECT id, CAST(NULL AS BIGINT), %s, %s, %s, %s FROM tracker_area"
+LEVEL_SCOPE = f"{EVERY_AREA_SCOPE} WHERE level = %s"
 # Incremental scope on PostgreSQL: six arrays, whatever the number of places.
 ARRAY_SCOPE = (
     "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::date[], %s::integer[],"
@@ -131,6 +132,31 @@ def _settings(refresh: bool) -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+def feed_moment() -> datetime:
+    """Take FEED_LOCK (PostgreSQL; kept until this transaction ends) and say what time it is:
+    every version committed before that moment has an earlier `valid_from`, every later one a
+    later `valid_from` (tracker.figures.versions)."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            # SQLite lets one writer in at a time: a write, even of nothing, makes this
+            # transaction the writer until it ends.
+            cursor.execute(f"UPDATE {versions.TABLE} SET id = id WHERE 1 = 0")
+            return timezone.now()
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(versions.FEED_LOCK))
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
+def _version(areas: tuple[str, list], run) -> None:
+    """New versions of the cells of `areas` (a scope and its parameters) that changed, once
+    their figures are written (tracker.figures.versions)."""
+    scope, params = areas
+    moment = feed_moment()
+    insert = versions.insert_versions(dialect(), scope)
+    run("figures_versions_insert", insert, [*params, moment, moment])
+    run("figures_versions_close", versions.close_versions(scope), [*params, moment])
+
+
 def _analyze(*tables: str) -> None:
     """New statistics on PostgreSQL for the plans that follow (`table` or `table (columns)`)."""
     if connection.vendor != "postgresql":
@@ -192,6 +218,7 @@ def refresh(stale: Scope) -> None:
             if cells[level]:
                 by = {b: _scope(rows) for b, rows in _split(agencies[level]).items()}
                 _pass(level, by, _scope(cells[level]), run)
+        _version(_scope(everywhere[1]), run)
 
 
 def rebuild() -> None:
@@ -209,9 +236,11 @@ def rebuild() -> None:
         )
         for model in (AgencyFigure, PendingFigure, DailyFigure):
             model.objects.all().delete()  # derived rows: one DELETE each
+        days = [FIRST_DAY.toordinal(), FIRST_DAY, LAST_DAY.toordinal(), LAST_DAY]
         for level in LEVELS:
-            days = [FIRST_DAY.toordinal(), FIRST_DAY, LAST_DAY.toordinal(), LAST_DAY]
             every = (LEVEL_SCOPE, [*days, level])
             _pass(level, {False: every}, every, _run, fresh=True)
         _analyze(*(f"{table} ({columns})" for table, columns in sql.LOOKUP_COLUMNS.items()))
+        _version((EVERY_AREA_SCOPE, days), _run)
+        _analyze(versions.TABLE)  # a first rebuild may have written all of it
         StaleFigure.objects.filter(id__lte=settled).delete()

@@ -8,7 +8,7 @@ files. On SQLite, a refresh's scope lists one row per stale place; the files sho
 
 from pathlib import Path
 
-from tracker.figures import engine, sql
+from tracker.figures import engine, sql, versions
 
 RENDERED = Path(__file__).parent / "rendered"
 DIALECTS = {"postgresql": sql.Dialect(postgresql=True), "sqlite": sql.Dialect(postgresql=False)}
@@ -39,6 +39,9 @@ def _dialect(d: sql.Dialect) -> dict[str, str]:
         found[f"refresh_delete_agencies_{agencies}"] = statement
     for table in ("tracker_pendingfigure", "tracker_dailyfigure"):
         found[f"refresh_delete_{table.removeprefix('tracker_')}"] = sql.delete_rows(table, refresh)
+    for name, scope in (("rebuild", engine.EVERY_AREA_SCOPE), ("refresh", refresh)):
+        found[f"{name}_versions_insert"] = versions.insert_versions(d, scope)
+        found[f"{name}_versions_close"] = versions.close_versions(scope)
     return found
 
 

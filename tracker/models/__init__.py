@@ -13,10 +13,12 @@ from tracker.models.imports import ImportChunk, ImportFormat, ImportJob, ImportS
 from tracker.models.reports import COUNT_FIELDS, Report, ReportStatus
 from tracker.models.revisions import ReportRevision, RevisionStatus
 from tracker.models.tokens import ApiToken, TokenStatus
+from tracker.models.versions import VERSIONED_COLUMNS, FigureRelease, FigureVersion
 
 __all__ = [
     "COUNT_FIELDS",
     "METRICS",
+    "VERSIONED_COLUMNS",
     "Agency",
     "AgencyFigure",
     "ApiToken",
@@ -25,6 +27,8 @@ __all__ = [
     "CalendarDay",
     "DailyFigure",
     "DeskReport",
+    "FigureRelease",
+    "FigureVersion",
     "ImportChunk",
     "ImportFormat",
     "ImportJob",

@@ -10,6 +10,7 @@ from tracker.services.areas import (
 )
 from tracker.services.bulk import ImportSummary, reports_import
 from tracker.services.imports import import_job_create, import_job_for_key, imports_sweep
+from tracker.services.releases import release_publish
 from tracker.services.reports import (
     report_create,
     report_reject,
@@ -39,6 +40,7 @@ __all__ = [
     "import_job_for_key",
     "imports_sweep",
     "read_area_files",
+    "release_publish",
     "report_create",
     "report_reject",
     "report_reopen",

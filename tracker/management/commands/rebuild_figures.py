@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from tracker.figures import versions
 from tracker.figures.sql import DERIVED_TABLES
 from tracker.services.figures import figures_differences, figures_rebuild
 
@@ -32,5 +33,5 @@ class Command(BaseCommand):
             # rewritten tables' rows from the heap instead of their indexes alone. (VACUUM
             # cannot run inside a transaction, such as a test's.)
             with connection.cursor() as cursor:
-                for table in DERIVED_TABLES:
+                for table in (*DERIVED_TABLES, versions.TABLE):
                     cursor.execute(f"VACUUM ANALYZE {table}")
