@@ -167,7 +167,15 @@ class FigureFilter(django_filters.FilterSet):
 
 
 class PublicFigureFilter(FigureFilter):
-    """FigureFilter for the public figures: areas and levels down to PUBLIC_MAX_LEVEL only."""
+    """FigureFilter for the public figures: areas and levels down to PUBLIC_MAX_LEVEL only, and
+    the figures as they are now (small-number protection is worked out on the current figures,
+    so neither `as_of` nor `release`)."""
+
+    as_of = None
+    release = None
+
+    class Meta(FigureFilter.Meta):
+        fields = ("area", "level", "date_from", "date_to")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
