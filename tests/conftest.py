@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 import redis
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 
 from tasks import celery_app
@@ -130,3 +131,11 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def scenario(db, django_capture_on_commit_callbacks) -> None:
+    """The founding scenario (README) on the shipped areas, with its figures: what the dashboard
+    opens on and the README's numbers come from."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_scenario", verbosity=0)

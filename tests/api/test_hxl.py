@@ -8,7 +8,6 @@ from collections import defaultdict
 
 import hxl
 import pytest
-from django.core.management import call_command
 
 from api.figure_columns import METRIC_TAGS
 from tests.api.conftest import client_for
@@ -20,10 +19,8 @@ URL = "/api/v1/figures/daily/"
 
 
 @pytest.fixture
-def viewer(django_capture_on_commit_callbacks):
+def viewer(scenario):
     """A viewer, on the founding scenario."""
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_scenario", verbosity=0)
     return client_for(UserFactory(agency=AgencyFactory(code="UNHCR"), role=Role.VIEWER))
 
 

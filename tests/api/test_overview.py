@@ -4,7 +4,6 @@ the dashboard draws. Its numbers are the daily figures API's; the query count do
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,13 +18,6 @@ from tracker.services.figures import figures_refresh
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/figures/overview/"
 DAILY = "/api/v1/figures/daily/"
-
-
-@pytest.fixture
-def scenario(django_capture_on_commit_callbacks):
-    """The founding scenario on the shipped areas: what the dashboard opens on."""
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_scenario", verbosity=0)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,12 +17,6 @@ from tracker.models import ReportStatus, Role
 
 pytestmark = pytest.mark.django_db
 CHART_JS = "vendor/chart.js-4.6.1/chart.umd.min.js"
-
-
-@pytest.fixture
-def scenario(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_scenario", verbosity=0)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 scenario on purpose: they are what it checks."""
 
 import pytest
-from django.core.management import call_command
 
 from tracker.models import DailyFigure
 from tracker.services.figures import figures_differences
@@ -12,10 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def figures(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_scenario", verbosity=0)
-
+def figures(scenario):
     def cell(pcode: str, day: str) -> DailyFigure:
         return DailyFigure.objects.get(area__pcode=pcode, date=day)
 
