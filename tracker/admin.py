@@ -60,6 +60,16 @@ class NeverDeleted:
         return actions
 
 
+class ReadOnly(NeverDeleted):
+    """Rows the tracker derives or its workers write: staff read them, nobody edits them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class AreaAliasInline(admin.TabularInline):
     model = AreaAlias
     extra = 1
@@ -361,7 +371,7 @@ class ReportRevisionAdmin(NeverDeleted, HistoryAdmin):
 
 
 @admin.register(DailyFigure)
-class DailyFigureAdmin(admin.ModelAdmin):
+class DailyFigureAdmin(ReadOnly, admin.ModelAdmin):
     list_display = (
         "area",
         "date",
@@ -382,18 +392,9 @@ class DailyFigureAdmin(admin.ModelAdmin):
     paginator = CappedPaginator
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnly, admin.ModelAdmin):
     """Bulk uploads run by workers, to read: where each is, what it did, why one failed."""
 
     list_display = ("id", "agency", "submitted_by", "status", "phase", "percent", "rows",
@@ -406,15 +407,6 @@ class ImportJobAdmin(admin.ModelAdmin):
     @admin.display(description="errors (the first rejected rows)")
     def errors_shown(self, job):
         return format_html("<pre>{}</pre>", json.dumps(job.errors[:100], indent=1))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # The verification desk and the releases, built on the above:

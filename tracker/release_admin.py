@@ -4,12 +4,13 @@ moment it is saved) and list them with where each is served. Never changed, neve
 from django.contrib import admin
 from django.utils.html import format_html
 
+from tracker.admin import NeverDeleted
 from tracker.models import FigureRelease
 from tracker.services import release_publish
 
 
 @admin.register(FigureRelease)
-class FigureReleaseAdmin(admin.ModelAdmin):
+class FigureReleaseAdmin(NeverDeleted, admin.ModelAdmin):
     list_display = ("id", "name", "as_of", "created_by", "created_at", "download")
     list_select_related = ("created_by",)
     search_fields = ("name", "notes")
@@ -42,6 +43,3 @@ class FigureReleaseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
